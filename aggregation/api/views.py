@@ -1,0 +1,121 @@
+"""API of the unmask: the office client's request, its mask sums, start and status."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from django.http import HttpResponse
+from drf_spectacular.utils import OpenApiTypes, extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from aggregation.models import UnmaskJob
+from aggregation.services import releases, unmask
+from compact.access import principal_of
+from compact.api.permissions import IsOffice
+from compact.api.views import Base, _parse
+from compact.errors import DomainError, NotFound
+from compact.selectors import cycle_get, cycle_get_published
+
+
+class MaskSumIn(serializers.Serializer):
+    cohort = serializers.CharField(max_length=120)
+    mask_sum = serializers.CharField()
+
+
+class UnmaskStatusOut(serializers.ModelSerializer):
+    cycle = serializers.CharField(source="cycle.slug")
+
+    class Meta:
+        model = UnmaskJob
+        fields = ["cycle", "state", "total", "processed", "attempts", "resumed_from", "started_at",
+                  "finished_at", "heartbeat_at", "error"]
+
+
+class OfficeBase(Base):
+    permission_classes = [IsOffice]
+
+    def cycle(self, request, slug):
+        return cycle_get(principal=principal_of(request), slug=slug)
+
+
+class UnmaskRequestView(OfficeBase):
+    @extend_schema(responses=OpenApiTypes.OBJECT, summary="Sealed seeds and cohorts for the office client")
+    def get(self, request, slug):
+        return Response(unmask.unmask_bundle(principal=principal_of(request), cycle=self.cycle(request, slug)))
+
+
+class MaskSumView(OfficeBase):
+    @extend_schema(request=MaskSumIn, responses={201: OpenApiTypes.OBJECT}, summary="Upload one cohort's mask sum")
+    def post(self, request, slug):
+        data = _parse(MaskSumIn, request)
+        try:
+            mask_sum = base64.b64decode(data["mask_sum"], validate=True)
+        except (binascii.Error, ValueError):
+            raise DomainError("mask_sum is not valid base64.") from None
+        unmask.unmask_mask_sum_store(
+            principal=principal_of(request), cycle=self.cycle(request, slug), cohort_key=data["cohort"], mask_sum=mask_sum
+        )
+        return Response({"cohort": data["cohort"], "stored": True}, status=201)
+
+
+class UnmaskStartView(OfficeBase):
+    @extend_schema(request=None, responses=UnmaskStatusOut, summary="Start adding the mask sums")
+    def post(self, request, slug):
+        job = unmask.unmask_start(principal=principal_of(request), cycle=self.cycle(request, slug))
+        job.refresh_from_db()
+        return Response(UnmaskStatusOut(job).data)
+
+
+class UnmaskStatusView(OfficeBase):
+    @extend_schema(responses=UnmaskStatusOut, summary="Progress of the unmask")
+    def get(self, request, slug):
+        job = UnmaskJob.objects.filter(cycle=self.cycle(request, slug)).first()
+        if job is None:
+            raise NotFound("This cycle has no unmask yet.")
+        return Response(UnmaskStatusOut(job).data)
+
+
+class PublicReleaseView(APIView):
+    """The published release (DESIGN §6): public, no sign-in."""
+
+    permission_classes: list = []
+    authentication_classes: list = []
+
+    @extend_schema(responses=OpenApiTypes.OBJECT, summary="The published release (public)")
+    def get(self, request, slug):
+        cycle = cycle_get_published(slug=slug)
+        return Response(releases.release_published(cycle=cycle).document)
+
+
+class PublicReleaseCsvView(APIView):
+    permission_classes: list = []
+    authentication_classes: list = []
+
+    @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR}, summary="The published release as CSV (public)")
+    def get(self, request, slug):
+        cycle = cycle_get_published(slug=slug)
+        response = HttpResponse(releases.release_csv(releases.release_published(cycle=cycle)), content_type="text/csv")
+        response["Content-Disposition"] = f'attachment; filename="release-{slug}.csv"'
+        return response
+
+
+class DraftReleaseView(OfficeBase):
+    @extend_schema(responses=OpenApiTypes.OBJECT, summary="The latest release, draft or published, with its audit")
+    def get(self, request, slug):
+        release = releases.release_latest(cycle=self.cycle(request, slug))
+        if release is None:
+            raise NotFound("No release has been built for this cycle yet.")
+        return Response({
+            "number": release.number, "state": release.state, "certificate": release.certificate,
+            "error": release.error, "document": release.document,
+        })
+
+
+class PublishView(OfficeBase):
+    @extend_schema(request=None, responses=OpenApiTypes.OBJECT, summary="Publish the reviewed draft release")
+    def post(self, request, slug):
+        release = releases.release_publish(principal=principal_of(request), cycle=self.cycle(request, slug))
+        return Response({"number": release.number, "state": release.state, "published_at": release.published_at})

@@ -1,0 +1,108 @@
+"""A thin, warm-started wrapper around HiGHS (highspy) for the many small re-solves.
+
+Guarantees:
+- One model is passed once; later solves change only costs or column bounds. The simplex
+  restarts from the previous optimal basis; the interior-point mode (no crossover) presolves
+  and solves afresh, which is faster when the whole objective changes.
+- ``solve`` returns ``None`` for an infeasible model and raises ``SolverError`` on anything
+  else that is not an optimum, so no caller can mistake a failed solve for a bound.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+from scipy import sparse
+
+INF = highspy.kHighsInf
+
+
+class SolverError(RuntimeError):
+    """The LP solver ended without an optimum or a proof of infeasibility."""
+
+
+class Unbounded(SolverError):
+    """The objective is unbounded: the quantity optimised can grow without limit."""
+
+
+@dataclass
+class LinearProgram:
+    """min c'x subject to row_lower <= A x <= row_upper, col_lower <= x <= col_upper."""
+
+    cost: np.ndarray
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    matrix: sparse.csc_matrix
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+
+
+class WarmSolver:
+    """HiGHS holding one LP; costs and bounds change between solves, the basis is kept."""
+
+    def __init__(self, program: LinearProgram, *, time_limit: float = 60.0, ipm: bool = False):
+        self.highs = highspy.Highs()
+        self.highs.setOptionValue("output_flag", False)
+        self.ipm = ipm
+        if ipm:
+            # Interior point without crossover: every solve is a fresh, presolved solve, which
+            # beats a warm-started simplex when the whole objective changes between solves.
+            self.highs.setOptionValue("solver", "ipm")
+            self.highs.setOptionValue("run_crossover", "off")
+        self.time_limit = float(time_limit)
+        lp = highspy.HighsLp()
+        a = sparse.csc_matrix(program.matrix)
+        a.sort_indices()
+        lp.num_col_ = a.shape[1]
+        lp.num_row_ = a.shape[0]
+        lp.col_cost_ = np.asarray(program.cost, dtype=np.float64)
+        lp.col_lower_ = np.asarray(program.col_lower, dtype=np.float64)
+        lp.col_upper_ = np.asarray(program.col_upper, dtype=np.float64)
+        lp.row_lower_ = np.asarray(program.row_lower, dtype=np.float64)
+        lp.row_upper_ = np.asarray(program.row_upper, dtype=np.float64)
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = a.indptr.astype(np.int32)
+        lp.a_matrix_.index_ = a.indices.astype(np.int32)
+        lp.a_matrix_.value_ = a.data.astype(np.float64)
+        self.highs.passModel(lp)
+        self.n_cols = a.shape[1]
+        self.solves = 0
+        self.seconds = 0.0
+
+    def set_costs(self, index: np.ndarray, values: np.ndarray) -> None:
+        index = np.asarray(index, dtype=np.int32)
+        if index.size:
+            self.highs.changeColsCost(index.size, index, np.asarray(values, dtype=np.float64))
+
+    def set_bounds(self, index: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
+        index = np.asarray(index, dtype=np.int32)
+        if index.size:
+            self.highs.changeColsBounds(
+                index.size,
+                index,
+                np.asarray(lower, dtype=np.float64),
+                np.asarray(upper, dtype=np.float64),
+            )
+
+    def solve(self) -> np.ndarray | None:
+        """The optimal column values, or ``None`` if the LP is infeasible."""
+        started = time.perf_counter()
+        # HiGHS measures its time limit on a clock that runs across solves.
+        self.highs.setOptionValue("time_limit", self.highs.getRunTime() + self.time_limit)
+        self.highs.run()
+        if self.solves == 0 and not self.ipm:
+            # Re-solves start from this basis; presolving again would cost more than it saves.
+            self.highs.setOptionValue("presolve", "off")
+        self.seconds += time.perf_counter() - started
+        self.solves += 1
+        status = self.highs.getModelStatus()
+        if status == highspy.HighsModelStatus.kOptimal:
+            return np.asarray(self.highs.getSolution().col_value)
+        if status == highspy.HighsModelStatus.kInfeasible:
+            return None
+        if status == highspy.HighsModelStatus.kUnbounded:
+            raise Unbounded("The LP is unbounded.")
+        raise SolverError(f"HiGHS stopped with status {self.highs.modelStatusToString(status)}.")

@@ -1,0 +1,448 @@
+"""Secondary suppression jointly over every table of every cohort.
+
+Method (docs/decisions.md, "Secondary suppression"):
+
+1. A structural pass: no additive identity of the release (parent = sum of children inside a
+   cohort's tables, and cohort = sum of the cohorts that partition it) may have exactly one
+   hidden member, else subtraction recovers it; the cheapest published member joins it.
+2. Certification: LPs push random mixes of hidden cells up and down with every published cell
+   fixed; each solution is a perturbation that protects every cell it moves far enough, so
+   most primary cells need no LP of their own (``Protector.certify``).
+3. Protection LPs (the classic Kelly/Fischetti-Salazar single-cell heuristic, on HiGHS): for
+   each primary cell and measure, the cheapest set of cells such that a perturbation of the
+   whole release that keeps every published value fixed can move the cell up by its upper
+   protection level. The perturbation lives on the atoms, so it respects every identity
+   between cohorts. Cells that move only down may move at most ``value - isqrt(sum x^2)``, so
+   the perturbation survives any single employer subtracting its own figures; reversed (all
+   cells may go down to zero) it gives the lower protection. Cells already hidden cost
+   nothing, so later cells reuse earlier patterns.
+4. The audit (``audit.py``) then checks; cells it finds short are protected again with a
+   larger level, or hidden around by ``escalate`` (``release.py`` drives that loop).
+
+Guarantee: the returned status only ever adds suppressions; it never publishes a cell that was
+suppressed on entry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+from scipy.linalg import null_space
+
+from aggregation.disclosure.lp import INF, LinearProgram, WarmSolver
+from aggregation.disclosure.policy import DisclosurePolicy
+from aggregation.disclosure.primary import CellStatus
+from aggregation.disclosure.space import ReleaseSpace
+
+# Hidden cells move almost for free; a small cost keeps perturbations lean (fewer degenerate
+# pivots, and witnesses that scale further).
+HIDDEN_COST = 1e-3
+# Below this many levels, one protection LP per level is cheaper than batch certification.
+CERTIFY_MIN = 50
+
+
+class ProtectionError(RuntimeError):
+    """A primary cell that no suppression pattern of this release can protect."""
+
+
+def is_hidden(status: np.ndarray) -> np.ndarray:
+    return (status == CellStatus.PRIMARY) | (status == CellStatus.SECONDARY)
+
+
+def suppression_cost(space: ReleaseSpace) -> np.ndarray:
+    """Cost of hiding each cell: one per cell, with a small preference for smaller cells."""
+    h = space.exact["headcount"].ravel().astype(np.float64)
+    return 1.0 + 0.05 * np.log10(1.0 + h)
+
+
+def identities(space: ReleaseSpace) -> list[np.ndarray]:
+    """Every additive identity of the release as the array of its members' global indexes."""
+    out: list[np.ndarray] = []
+    n = space.n_cells
+    for k in range(space.n_cohorts):
+        for rel in space.structure.relations:
+            out.append(k * n + np.asarray((rel.parent, *rel.children)))
+    for part in space.partitions:
+        members = np.asarray((part.parent, *part.children))
+        for i in range(n):
+            out.append(members * n + i)
+    return out
+
+
+def singleton_pass(space: ReleaseSpace, status: np.ndarray, cost: np.ndarray) -> int:
+    """Hide the cheapest published member of every identity with exactly one hidden member.
+
+    Works in place on ``status`` (cohorts x cells); returns how many cells it added.
+    """
+    flat = status.ravel()
+    groups = identities(space)
+    added = 0
+    changed = True
+    while changed:
+        changed = False
+        hidden = (flat == CellStatus.PRIMARY) | (flat == CellStatus.SECONDARY)
+        for members in groups:
+            if hidden[members].sum() != 1:
+                continue
+            candidates = members[flat[members] == CellStatus.PUBLISHED]
+            if candidates.size == 0:
+                continue
+            pick = candidates[np.argmin(cost[candidates])]
+            flat[pick] = CellStatus.SECONDARY
+            hidden[pick] = True
+            added += 1
+            changed = True
+    return added
+
+
+@dataclass(frozen=True)
+class ProtectionLevel:
+    """What a primary cell needs, per measure, in LP units: up and down."""
+
+    cell: int
+    measure: str
+    upper: float
+    lower: float
+
+
+def protection_levels(
+    space: ReleaseSpace, status: np.ndarray, policy: DisclosurePolicy, measures: tuple[str, ...]
+) -> list[ProtectionLevel]:
+    """Upper and lower protection of every primary cell (relative margin; headcounts also
+    ``headcount_protection_people`` people, down to zero at most)."""
+    out = []
+    primary = np.flatnonzero(status.ravel() == CellStatus.PRIMARY)
+    for measure in measures:
+        v = space.scaled(measure)
+        for g in primary:
+            value = float(v[g])
+            if value <= 0:
+                continue
+            up = policy.margin * value
+            if measure == "headcount":
+                up = max(up, float(policy.headcount_protection_people))
+            out.append(ProtectionLevel(int(g), measure, upper=up, lower=min(value, up)))
+    return out
+
+
+def cohort_relations(space: ReleaseSpace) -> np.ndarray:
+    """A basis of the linear identities between cohorts (rows of coefficients per cohort).
+
+    The partitions (all = industries = size bands) give integer rows; when they do not span
+    every identity, a floating-point basis of the left null space is used instead.
+    """
+    incidence = space.incidence.T.astype(np.float64)
+    left = null_space(incidence)
+    rows = []
+    for part in space.partitions:
+        row = np.zeros(space.n_cohorts)
+        row[part.parent] = 1.0
+        row[list(part.children)] = -1.0
+        rows.append(row)
+    if rows and left.shape[1] == np.linalg.matrix_rank(np.asarray(rows)) == len(rows):
+        return np.asarray(rows)
+    left[np.abs(left) < 1e-12] = 0.0
+    return left.T
+
+
+def perturbation_constraints(space: ReleaseSpace) -> sparse.csc_matrix:
+    """Rows that a perturbation ``d = pos - neg`` of all cells must satisfy to be realisable.
+
+    Margins move with their finest cells, and the cohorts' finest cells move together as
+    cohort sums of atoms can: ``d[:, f]`` lies in the column space of the incidence matrix,
+    i.e. is orthogonal to its left null space (all = sum of industries = sum of size bands).
+    """
+    n, size = space.n_cells, space.size
+    structure = space.structure
+    n_f = structure.n_finest
+    margins = sparse.coo_matrix(structure.finest[n_f:])
+    rows, cols, vals = [], [], []
+    r0 = 0
+    for k in range(space.n_cohorts):
+        base = k * n
+        for sign, offset in ((1.0, 0), (-1.0, size)):
+            rows += [r0 + margins.row, r0 + np.arange(n - n_f)]
+            cols += [offset + base + margins.col, offset + base + n_f + np.arange(n - n_f)]
+            vals += [np.full(margins.nnz, sign), np.full(n - n_f, -sign)]
+        r0 += n - n_f
+    for relation in cohort_relations(space):
+        ks = np.flatnonzero(relation)
+        for sign, offset in ((1.0, 0), (-1.0, size)):
+            for k in ks:
+                rows.append(r0 + np.arange(n_f))
+                cols.append(offset + k * n + np.arange(n_f))
+                vals.append(np.full(n_f, sign * relation[k]))
+        r0 += n_f
+    return sparse.csc_matrix(
+        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(r0, 2 * size)
+    )
+
+
+class ProtectionLP:
+    """The min-cost perturbation LP of one measure (see the module docstring).
+
+    ``insider`` caps how far a cell may go down at ``value - isqrt(sum x^2)``; otherwise at
+    ``value``. Cells may go up without limit.
+    """
+
+    def __init__(
+        self, space: ReleaseSpace, measure: str, status: np.ndarray, cost: np.ndarray,
+        *, insider: bool, ipm: bool = False,
+    ):
+        self.space = space
+        self.measure = measure
+        size = space.size
+        self.pos0 = 0
+        self.neg0 = size
+        matrix = perturbation_constraints(space)
+        self.value = space.scaled(measure)
+        floor = space.insider_floor(measure) if insider else np.zeros(size)
+        self.cap_down = np.maximum(self.value - floor, 0.0)
+        hidden = is_hidden(status.ravel())
+        cell_cost = np.where(hidden, HIDDEN_COST, cost)
+        program = LinearProgram(
+            cost=np.concatenate([cell_cost, cell_cost]),
+            col_lower=np.zeros(2 * size),
+            col_upper=np.concatenate([np.full(size, INF), self.cap_down]),
+            matrix=matrix,
+            row_lower=np.zeros(matrix.shape[0]),
+            row_upper=np.zeros(matrix.shape[0]),
+        )
+        self.solver = WarmSolver(program, ipm=ipm)
+
+    def mark_hidden(self, cells: np.ndarray) -> None:
+        cells = np.asarray(cells, dtype=np.int64)
+        small = np.full(cells.size, HIDDEN_COST)
+        self.solver.set_costs(self.pos0 + cells, small)
+        self.solver.set_costs(self.neg0 + cells, small)
+
+    def perturbation(self, cell: int, level: float, *, up: bool) -> np.ndarray | None:
+        """The cheapest perturbation moving ``cell`` by ``level`` (signed, per cell), or None."""
+        if up:
+            self.solver.set_bounds([self.pos0 + cell, self.neg0 + cell], [level, 0.0], [INF, 0.0])
+        else:
+            self.solver.set_bounds([self.pos0 + cell, self.neg0 + cell], [0.0, level], [0.0, INF])
+        try:
+            x = self.solver.solve()
+        finally:
+            self.solver.set_bounds(
+                [self.pos0 + cell, self.neg0 + cell], [0.0, 0.0], [INF, self.cap_down[cell]]
+            )
+        if x is None:
+            return None
+        delta = x[self.pos0 : self.neg0] - x[self.neg0 :]
+        delta[np.abs(delta) <= 1e-6 * max(level, 1e-9)] = 0.0
+        return delta
+
+
+class Protector:
+    """Protection LPs of one measure: up against an insider, down against an outsider.
+
+    Every perturbation found is kept: scaled as far as the caps allow, it already protects
+    other cells (any perturbation supported on hidden cells stays valid as more cells are
+    hidden), so most cells need no LP of their own.
+    """
+
+    def __init__(self, space: ReleaseSpace, measure: str, status: np.ndarray, cost: np.ndarray):
+        self.space, self.measure, self.status, self.cost = space, measure, status, cost
+        self.lps: dict[bool, ProtectionLP] = {}
+        self.value = space.scaled(measure)
+        self.cap_insider = np.maximum(self.value - space.insider_floor(measure), 0.0)
+        self.best_up = np.zeros(space.size)
+        self.best_down = np.zeros(space.size)
+        self.certify_lps = 0
+        self.certify_seconds = 0.0
+
+    def lp(self, insider: bool) -> ProtectionLP:
+        if insider not in self.lps:
+            self.lps[insider] = ProtectionLP(
+                self.space, self.measure, self.status, self.cost, insider=insider
+            )
+        return self.lps[insider]
+
+    def remember(self, delta: np.ndarray) -> None:
+        """Credit every cell with the protection ``delta`` and ``-delta`` give it."""
+        delta = np.where(np.abs(delta) > 1e-7 * np.maximum(1.0, self.value), delta, 0.0)
+        for direction in (delta, -delta):
+            falling = direction < 0
+            if not falling.any():
+                continue
+            drop = -direction[falling]
+            t_insider = float(np.min(self.cap_insider[falling] / drop))
+            t_outside = float(np.min(self.value[falling] / drop))
+            rising = direction > 0
+            np.maximum.at(self.best_up, np.flatnonzero(rising), t_insider * direction[rising])
+            np.maximum.at(self.best_down, np.flatnonzero(falling), t_outside * drop)
+
+    def certify(self, levels: list[ProtectionLevel], rng: np.random.Generator) -> None:
+        """Credit many levels at once from perturbations of the hidden cells alone.
+
+        For each side, LPs push a random positive mix of the open cells up (insider caps) or
+        down (outside caps) while every published cell stays fixed; every solution is a
+        perturbation that ``remember`` credits to all cells. Stops when a round certifies less
+        than a twentieth of what is left.
+        """
+        flat = self.status.ravel()
+        hidden = is_hidden(flat)
+        published = np.flatnonzero(~hidden)
+        rising = np.flatnonzero(hidden)
+        for up in (True, False):
+            lp = ProtectionLP(self.space, self.measure, self.status, self.cost, insider=up)
+            # Only costs change between these solves: the primal simplex keeps its basis.
+            lp.solver.highs.setOptionValue("simplex_strategy", 4)
+            zeros = np.zeros(published.size)
+            lp.solver.set_bounds(lp.pos0 + published, zeros, zeros)
+            lp.solver.set_bounds(lp.neg0 + published, zeros, zeros)
+            # Keep the LP bounded: no hidden cell needs to rise by more than ten times itself.
+            lp.solver.set_bounds(lp.pos0 + rising, np.zeros(rising.size),
+                                 10.0 * self.value[rising] + 10.0)
+            lp.solver.set_costs(np.arange(2 * self.space.size), np.zeros(2 * self.space.size))
+            while True:
+                todo = [lv for lv in levels if not self.side_ok(lv, up)]
+                if len(todo) <= 3:
+                    break
+                cells = np.asarray([lv.cell for lv in todo])
+                weights = rng.uniform(0.5, 1.5, cells.size) / np.asarray(
+                    [lv.upper if up else lv.lower for lv in todo])
+                sign = -1.0 if up else 1.0
+                lp.solver.set_costs(lp.pos0 + cells, sign * weights)
+                lp.solver.set_costs(lp.neg0 + cells, -sign * weights)
+                x = lp.solver.solve()
+                lp.solver.set_costs(lp.pos0 + cells, np.zeros(cells.size))
+                lp.solver.set_costs(lp.neg0 + cells, np.zeros(cells.size))
+                if x is None:
+                    break
+                self.remember(x[lp.pos0 : lp.neg0] - x[lp.neg0 :])
+                left = sum(1 for lv in todo if not self.side_ok(lv, up))
+                if left > 0.95 * len(todo):
+                    break
+            self.certify_lps += lp.solver.solves
+            self.certify_seconds += lp.solver.seconds
+
+    def side_ok(self, level: ProtectionLevel, up: bool) -> bool:
+        if up:
+            return self.best_up[level.cell] >= level.upper * (1 - 1e-9)
+        return self.best_down[level.cell] >= level.lower * (1 - 1e-9)
+
+    def protected(self, level: ProtectionLevel) -> bool:
+        return (
+            self.best_up[level.cell] >= level.upper * (1 - 1e-9)
+            and self.best_down[level.cell] >= level.lower * (1 - 1e-9)
+        )
+
+    def cells_for(self, level: ProtectionLevel) -> np.ndarray:
+        """Cells the cell's protection uses (up by ``upper``, down by ``lower``)."""
+        if self.protected(level):
+            return np.zeros(0, dtype=np.int64)
+        used = np.zeros(0, dtype=np.int64)
+        if self.best_up[level.cell] < level.upper * (1 - 1e-9):
+            up = self.lp(True).perturbation(level.cell, level.upper, up=True)
+            if up is None:
+                # No pattern survives an insider; protect against the outside attacker at
+                # least, and let the audit decide.
+                up = self.lp(False).perturbation(level.cell, level.upper, up=True)
+            if up is None:
+                raise ProtectionError(
+                    f"No suppression pattern protects {describe_cell(self.space, level.cell)} "
+                    f"({self.measure}): too few cells can absorb its protection level."
+                )
+            self.remember(up)
+            used = np.flatnonzero(up)
+        if self.best_down[level.cell] < level.lower * (1 - 1e-9):
+            down = self.lp(False).perturbation(level.cell, level.lower, up=False)
+            if down is not None:
+                self.remember(down)
+                used = np.union1d(used, np.flatnonzero(down))
+        return used
+
+    def mark_hidden(self, cells: np.ndarray) -> None:
+        for lp in self.lps.values():
+            lp.mark_hidden(cells)
+
+    def count(self, stats: dict) -> None:
+        lps = self.certify_lps + sum(lp.solver.solves for lp in self.lps.values())
+        seconds = self.certify_seconds + sum(lp.solver.seconds for lp in self.lps.values())
+        stats["protection_lps"] = stats.get("protection_lps", 0) + lps
+        stats["protection_seconds"] = stats.get("protection_seconds", 0.0) + seconds
+
+
+def protect_cells(
+    space: ReleaseSpace,
+    status: np.ndarray,
+    levels: list[ProtectionLevel],
+    cost: np.ndarray,
+    *,
+    stats: dict,
+    trust_witnesses: bool = True,
+) -> int:
+    """Hide the cells each level's cheapest perturbations use; in place. Returns cells added.
+
+    With ``trust_witnesses`` false every level gets its own LPs (used when the audit found a
+    cell short that earlier perturbations seemed to protect)."""
+    flat = status.ravel()
+    added = 0
+    by_measure: dict[str, list[ProtectionLevel]] = {}
+    for level in levels:
+        by_measure.setdefault(level.measure, []).append(level)
+    for measure, todo in by_measure.items():
+        protector = Protector(space, measure, status, cost)
+        if trust_witnesses and len(todo) > CERTIFY_MIN:
+            protector.certify(todo, np.random.default_rng(len(todo)))
+        # Coarse cells first, then large before small: their patterns serve the small ones.
+        todo.sort(key=lambda lv: (space.structure.depth[lv.cell % space.n_cells], -lv.upper))
+        for level in todo:
+            if not trust_witnesses:
+                protector.best_up[level.cell] = protector.best_down[level.cell] = 0.0
+            moved = protector.cells_for(level)
+            new = moved[flat[moved] == CellStatus.PUBLISHED]
+            if new.size:
+                flat[new] = CellStatus.SECONDARY
+                protector.mark_hidden(new)
+                added += int(new.size)
+        protector.count(stats)
+    return added
+
+
+def escalate(space: ReleaseSpace, status: np.ndarray, cells: np.ndarray, step: int) -> int:
+    """Hide more around cells the audit keeps finding short; in place, returns cells added.
+
+    The protection LPs work on cohort totals; with atoms missing from the submission set a
+    perturbation they find may not exist atom by atom, and the audit says so. Each step widens
+    what is hidden around a short cell: (0) the published members of every identity holding
+    it; (1) the same cell in every cohort sharing an atom with its cohort, and their
+    identities; (2) the whole table of that cell in those cohorts. The loop ends because each
+    step hides something or there is nothing left to hide.
+    """
+    flat = status.ravel()
+    n = space.n_cells
+    wanted: set[int] = set(int(c) for c in cells)
+    if step >= 1:
+        for g in list(wanted):
+            k, i = space.split(g)
+            for j, cohort in enumerate(space.cohorts):
+                if cohort.atoms & space.cohorts[k].atoms:
+                    if step == 1:
+                        wanted.add(j * n + i)
+                    else:
+                        table = space.structure.tables[space.structure.table_of[i]]
+                        wanted.update(j * n + c for c in table.cells)
+    added = 0
+    for members in identities(space):
+        if wanted.intersection(members.tolist()):
+            new = members[flat[members] == CellStatus.PUBLISHED]
+            flat[new] = CellStatus.SECONDARY
+            added += int(new.size)
+    for g in wanted:
+        if flat[g] == CellStatus.PUBLISHED:
+            flat[g] = CellStatus.SECONDARY
+            added += 1
+    return added
+
+
+def describe_cell(space: ReleaseSpace, g: int) -> str:
+    k, i = space.split(g)
+    dims, labels = space.structure.cell_key(i)
+    where = ", ".join(f"{d}={v}" for d, v in zip(dims, labels, strict=True)) or "total"
+    return f"cohort {space.cohorts[k].label}, cell [{where}]"

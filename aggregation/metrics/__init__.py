@@ -1,0 +1,1 @@
+"""Pay-gap metrics: raw gaps from published cells, adjusted gaps from regression moments."""

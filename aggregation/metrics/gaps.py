@@ -1,0 +1,129 @@
+"""Raw pay gaps and representation, computed only from a release's published cells.
+
+Definitions (docs/metrics.md): a gap is (men − women) / men, of means or of medians; against a
+reference group (White men by default) it is (reference − group) / reference, and "cents on the
+dollar" is 100 × group / reference. A metric is computed only where every cell it uses is
+published and carries the figure it needs: a suppressed cell never turns into a zero.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+EU_THRESHOLD = 0.05  # Directive (EU) 2023/970, Art. 10: a gap of 5% or more calls for a joint assessment
+
+
+def cohort_key(cohort: dict) -> str:
+    return cohort["kind"] if cohort["kind"] == "all" else f"{cohort['kind']}:{cohort['value']}"
+
+
+def table(release: dict, *, cohort: str, dims: Iterable[str]) -> dict[tuple, dict] | None:
+    """The cells of one table, keyed by their labels in ``dims`` order; None if not released."""
+    dims = list(dims)
+    for t in release["tables"]:
+        if cohort_key(t["cohort"]) == cohort and t["dimensions"] == dims:
+            return {tuple(c[d] for d in dims): c for c in t["cells"]}
+    return None
+
+
+def _figure(cell: dict | None, name: str) -> float | None:
+    if cell is None or cell.get("status") != "published":
+        return None
+    value = cell.get(name)
+    return None if value is None else float(value)
+
+
+def gap(reference: float | None, other: float | None) -> float | None:
+    if reference is None or other is None or reference <= 0:
+        return None
+    return (reference - other) / reference
+
+
+def _pair(ref_cell, other_cell, figure: str) -> dict | None:
+    ref, other = _figure(ref_cell, figure), _figure(other_cell, figure)
+    g = gap(ref, other)
+    if g is None:
+        return None
+    return {"gap": g, "reference": ref, "value": other, "cents_per_dollar": 100 * other / ref}
+
+
+FIGURES = ("compensation_mean", "compensation_median", "performance_pay_mean")
+
+
+def gender_gaps(release: dict, *, cohort: str, men: str = "Male", women: str = "Female") -> dict:
+    cells = table(release, cohort=cohort, dims=["gender"]) or {}
+    out = {}
+    for figure in FIGURES:
+        result = _pair(cells.get((men,)), cells.get((women,)), figure)
+        if result is not None:
+            out[figure] = result
+    return out
+
+
+def job_category_gaps(release: dict, *, cohort: str, jobs: list[str], men: str = "Male",
+                      women: str = "Female") -> list[dict]:
+    """Per job category: the mean (and median) gap, flagged at 5% or more."""
+    cells = table(release, cohort=cohort, dims=["job_category", "gender"]) or {}
+    rows = []
+    for job in jobs:
+        mean = _pair(cells.get((job, men)), cells.get((job, women)), "compensation_mean")
+        median = _pair(cells.get((job, men)), cells.get((job, women)), "compensation_median")
+        rows.append({
+            "job_category": job,
+            "mean_gap": None if mean is None else mean["gap"],
+            "median_gap": None if median is None else median["gap"],
+            "flag": mean is not None and abs(mean["gap"]) >= EU_THRESHOLD,
+        })
+    return rows
+
+
+def intersectional_gaps(release: dict, *, cohort: str, races: list[str], genders: list[str],
+                        reference: tuple[str, str] = ("White", "Male")) -> list[dict]:
+    """Every race × gender group against the reference group (White men by default)."""
+    cells = table(release, cohort=cohort, dims=["race_ethnicity", "gender"]) or {}
+    ref = cells.get(reference)
+    rows = []
+    for race in races:
+        for gender in genders:
+            if (race, gender) == reference:
+                continue
+            mean = _pair(ref, cells.get((race, gender)), "compensation_mean")
+            median = _pair(ref, cells.get((race, gender)), "compensation_median")
+            rows.append({
+                "race_ethnicity": race,
+                "gender": gender,
+                "mean_gap": None if mean is None else mean["gap"],
+                "median_gap": None if median is None else median["gap"],
+                "cents_per_dollar": None if mean is None else mean["cents_per_dollar"],
+            })
+    return rows
+
+
+def representation_by_job(release: dict, *, cohort: str, jobs: list[str], genders: list[str]) -> list[dict]:
+    """Share of each gender in each job category, where every gender cell of the row is published."""
+    cells = table(release, cohort=cohort, dims=["job_category", "gender"]) or {}
+    rows = []
+    for job in jobs:
+        counts = [_figure(cells.get((job, g)), "headcount") for g in genders]
+        total = sum(c for c in counts if c is not None)
+        if any(c is None for c in counts) or total <= 0:
+            rows.append({"job_category": job, "shares": None})
+            continue
+        rows.append({"job_category": job, "shares": {g: c / total for g, c in zip(genders, counts, strict=True)}})
+    return rows
+
+
+def release_gap_metrics(release: dict, *, jobs: list[str], races: list[str], genders: list[str],
+                        reference: tuple[str, str] = ("White", "Male")) -> dict:
+    """Every published-cell metric, for every cohort the release has."""
+    cohorts = sorted({cohort_key(t["cohort"]) for t in release["tables"]}, key=lambda k: (k != "all", k))
+    out = {}
+    for key in cohorts:
+        out[key] = {
+            "gender": gender_gaps(release, cohort=key),
+            "by_job_category": job_category_gaps(release, cohort=key, jobs=jobs),
+            "intersectional": intersectional_gaps(release, cohort=key, races=races, genders=genders,
+                                                  reference=reference),
+            "representation_by_job_category": representation_by_job(release, cohort=key, jobs=jobs, genders=genders),
+        }
+    return out

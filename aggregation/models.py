@@ -1,0 +1,123 @@
+"""Unmasking and its results: the job, the office's mask sums, the per-cohort aggregates.
+
+Aggregates and mask sums are encrypted at rest (``compact.at_rest``). An aggregate exists only
+for a cohort the office agreed to unmask.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class UnmaskState(models.TextChoices):
+    AWAITING_MASKS = "awaiting_masks", "Waiting for the office's mask sums"
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class UnmaskJob(models.Model):
+    """The unmasking of one closed cycle: which cohorts, and how far the summing has got.
+
+    ``checkpoint`` holds the partial sums of masked vectors (random-looking on their own) so
+    that an interrupted run resumes where it stopped; results are written in one transaction at
+    the end, so nothing is ever half-written.
+    """
+
+    cycle = models.OneToOneField("compact.Cycle", on_delete=models.PROTECT, related_name="unmask_job")
+    state = models.CharField(max_length=20, choices=UnmaskState.choices, default=UnmaskState.AWAITING_MASKS)
+    cohorts = models.JSONField(help_text="[{key, kind, value, members: [employer ids]}]")
+    total = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveIntegerField(default=0)
+    resumed_from = models.PositiveIntegerField(default=0)
+    checkpoint = models.BinaryField(null=True, blank=True)
+    checkpoint_index = models.PositiveIntegerField(default=0)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True, default="")
+
+    def __str__(self) -> str:
+        return f"unmask of {self.cycle} ({self.state})"
+
+
+class CohortMaskSum(models.Model):
+    """The sum of one cohort's masks, computed and uploaded by the office client."""
+
+    job = models.ForeignKey(UnmaskJob, on_delete=models.PROTECT, related_name="mask_sums")
+    cohort_key = models.CharField(max_length=120)
+    mask_sum = models.BinaryField()
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["job", "cohort_key"], name="one_mask_sum_per_cohort")]
+
+    def __str__(self) -> str:
+        return f"mask sum {self.cohort_key}"
+
+
+class CohortAggregate(models.Model):
+    """The exact sum of a cohort's statistics vectors."""
+
+    cycle = models.ForeignKey("compact.Cycle", on_delete=models.PROTECT, related_name="aggregates")
+    kind = models.CharField(max_length=20)
+    value = models.CharField(max_length=80, blank=True, default="")
+    employers = models.PositiveIntegerField()
+    elements = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["cycle", "kind", "value"]
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "kind", "value"], name="one_aggregate_per_cohort")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cycle} {self.kind} {self.value}".strip()
+
+    @property
+    def key(self) -> str:
+        return self.kind if not self.value else f"{self.kind}:{self.value}"
+
+
+class ReleaseState(models.TextChoices):
+    DRAFT = "draft", "Draft, awaiting review"
+    REFUSED = "refused", "Refused by the audit"
+    PUBLISHED = "published", "Published"
+
+
+class Release(models.Model):
+    """A disclosure-controlled release of a cycle (DESIGN §6) with its audit certificate.
+
+    ``document`` is the release export exactly as it will be published; a refused release has
+    no document. Release number 1 is the first; a later number is a correction, audited against
+    everything published before it.
+    """
+
+    cycle = models.ForeignKey("compact.Cycle", on_delete=models.PROTECT, related_name="releases")
+    number = models.PositiveIntegerField()
+    state = models.CharField(max_length=12, choices=ReleaseState.choices)
+    document = models.JSONField(null=True, blank=True)
+    certificate = models.JSONField(default=dict)
+    policy_version = models.CharField(max_length=60)
+    error = models.TextField(blank=True, default="")
+    built_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["cycle", "-number"]
+        constraints = [models.UniqueConstraint(fields=["cycle", "number"], name="one_release_per_number")]
+
+    def __str__(self) -> str:
+        return f"release {self.number} of {self.cycle} ({self.state})"
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.certificate.get("passed"))

@@ -1,0 +1,123 @@
+"""Rendering of the public report (HTML and PDF from one template) and of the office review.
+
+Pure: reads a release document (DESIGN §6, with its ``metrics``) and produces HTML; PDF comes
+from the same HTML through WeasyPrint. Templates autoescape everything.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from aggregation.metrics.gaps import EU_THRESHOLD, table
+from aggregation.reports import charts
+from employers.client import taxonomy as taxonomy_module
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+@cache
+def environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
+    env.filters["pct"] = lambda v, d=1: "—" if v is None else f"{100 * v:.{d}f}%"
+    env.filters["money"] = lambda v: "—" if v is None else f"${v:,.0f}"
+    env.filters["num"] = lambda v: "—" if v is None else f"{v:,}"
+    return env
+
+
+def cohort_label(key: str) -> str:
+    if key == "all":
+        return "All employers"
+    kind, _, value = key.partition(":")
+    return f"{'Industry' if kind == 'industry' else 'Size band'}: {value}"
+
+
+def _cohort_rows(release: dict) -> list[dict]:
+    rows = []
+    for key, m in release.get("metrics", {}).get("cohorts", {}).items():
+        g = m.get("gender", {})
+        rows.append({
+            "cohort": cohort_label(key),
+            "mean_gap": g.get("compensation_mean", {}).get("gap"),
+            "median_gap": g.get("compensation_median", {}).get("gap"),
+            "flags": sum(1 for r in m.get("by_job_category", []) if r.get("flag")),
+        })
+    return rows
+
+
+def _cells_for_display(release: dict, *, cohort: str, dims: list[str]) -> list[dict]:
+    cells = table(release, cohort=cohort, dims=dims) or {}
+    return [{"labels": key, **cell} for key, cell in cells.items()]
+
+
+def report_context(release: dict) -> dict:
+    """Everything the report template needs: figures, charts and the tables behind them."""
+    tax = taxonomy_module.load(release["taxonomy"])
+    metrics = release.get("metrics", {})
+    overall = metrics.get("cohorts", {}).get("all", {})
+    jobs_svg, jobs_table = charts.gap_bars(
+        overall.get("by_job_category", []), label_key="job_category", value_key="mean_gap",
+        title="Mean pay gap by job category (dashed: ±5%)", threshold=EU_THRESHOLD,
+    )
+    inter_svg, inter_table = charts.cents_bars(
+        [r for r in overall.get("intersectional", []) if r["gender"] != "Nonbinary" or r.get("cents_per_dollar")],
+        title="Cents per dollar of White men's mean pay",
+    )
+    genders = tax.labels("gender")
+    rep_svg, rep_table = charts.share_bars(
+        overall.get("representation_by_job_category", []), label_key="job_category", categories=genders,
+        title="Women, men and nonbinary people in each job category",
+    )
+    rows = metrics.get("rows", {})
+    quarters = rows.get("pay_quarters", {}).get("gender", [])
+    q_svg, q_table = charts.share_bars(
+        [{"quarter": f"Quarter {q['quarter']}" + (" (top)" if q["quarter"] == 4 else ""), "shares": q.get("shares")}
+         for q in quarters],
+        label_key="quarter", categories=genders, title="Who is in each pay quarter",
+    )
+    adjusted = rows.get("adjusted", {})
+    adj_rows = [
+        {"label": "Pooled, all employers", **(adjusted.get("pooled") or {})},
+        {"label": "Within each employer", **(adjusted.get("fixed_effects") or {})},
+    ]
+    adj_svg, adj_table = charts.interval_chart(adj_rows, title="Adjusted gap: women vs men, like for like")
+    return {
+        "release": release,
+        "policy": release.get("policy", {}),
+        "audit": release.get("audit", {}),
+        "headline": overall.get("gender", {}),
+        "rows": rows,
+        "cohorts": _cohort_rows(release),
+        "charts": {
+            "jobs": (jobs_svg, jobs_table),
+            "intersectional": (inter_svg, inter_table),
+            "representation": (rep_svg, rep_table),
+            "quarters": (q_svg, q_table),
+            "adjusted": (adj_svg, adj_table),
+        },
+        "genders": genders,
+        "gender_cells": _cells_for_display(release, cohort="all", dims=["gender"]),
+        "job_gender_cells": _cells_for_display(release, cohort="all", dims=["job_category", "gender"]),
+        "eu_threshold": EU_THRESHOLD,
+    }
+
+
+def report_html(release: dict, *, for_pdf: bool = False, links: list[tuple[str, str]] = (), banner: str = "") -> str:
+    """The report as a standalone HTML document. ``links`` (label, href) go in a top bar on
+    screen; ``banner`` marks a draft."""
+    return environment().get_template("report.html").render(
+        for_pdf=for_pdf, links=list(links), banner=banner, **report_context(release)
+    )
+
+
+def html_to_pdf(html: str) -> bytes:
+    import logging
+
+    from weasyprint import HTML
+
+    # WeasyPrint's CSS checker warns about every SVG presentation property matplotlib writes in
+    # style attributes; its SVG renderer applies them all the same (checked on the rendered PDF).
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    return HTML(string=html, base_url=str(TEMPLATES)).write_pdf()

@@ -1,0 +1,146 @@
+"""Releases: built by a task after the unmask, reviewed by the office, published once audited.
+
+Aggregates leave the service only here, through disclosure control (aggregation.disclosure):
+every table of every unmasked cohort, primary and joint secondary suppression, rounding, and
+the audit gate. A release whose audit fails is stored as refused, without a document, and can
+never be published. A correction (a later release of the same cycle) is audited against every
+release published before it.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from aggregation.disclosure.cohorts import atom_name, cohort_totals_from_aggregate
+from aggregation.disclosure.export import release_to_csv, release_to_json
+from aggregation.disclosure.history import PreviousRelease
+from aggregation.disclosure.policy import DisclosurePolicy
+from aggregation.disclosure.release import release_build
+from aggregation.metrics.gaps import release_gap_metrics
+from aggregation.metrics.rows import row_metrics
+from aggregation.models import Release, ReleaseState, UnmaskJob
+from aggregation.services.unmask import cohort_aggregates
+from compact.access import SYSTEM, Principal
+from compact.errors import Conflict, NotFound
+from compact.models import Cycle, CycleState
+from compact.services.audit import audit_record
+from compact.services.cycles import cycle_transition
+from compact.services.guards import require_office
+from employers.client import taxonomy as taxonomy_module
+from employers.models import FrozenSubmission
+
+
+def policy_for(cycle: Cycle) -> DisclosurePolicy:
+    return DisclosurePolicy(
+        min_employees=cycle.policy["min_employees"], min_employers=cycle.policy["min_employers"]
+    )
+
+
+def _atoms_by_employer(cycle: Cycle) -> dict[int, str]:
+    return {
+        f.submission.employer_id: atom_name(f.industry, f.size_band)
+        for f in FrozenSubmission.objects.filter(submission_set__cycle=cycle).select_related("submission")
+    }
+
+
+def release_metrics(document: dict, aggregates: dict, policy: DisclosurePolicy) -> dict:
+    """The ``metrics`` of a release: published-cell gaps for every cohort, and the row-based
+    metrics of the whole compact."""
+    tax = taxonomy_module.load(document["taxonomy"])
+    return {
+        "reference_group": {"race_ethnicity": "White", "gender": "Male"},
+        "cohorts": release_gap_metrics(
+            document, jobs=tax.labels("job_category"), races=tax.labels("race_ethnicity"),
+            genders=tax.labels("gender"),
+        ),
+        "rows": row_metrics(aggregates["all"], policy),
+    }
+
+
+@transaction.atomic
+def release_build_for_cycle(*, cycle: Cycle) -> Release:
+    """Build the next release of an unmasked cycle and store it (draft or refused)."""
+    cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
+    if cycle.state != CycleState.UNMASKED:
+        raise Conflict(f"Cycle {cycle.slug} is {cycle.state}; a release is built after the unmask.")
+    job = UnmaskJob.objects.get(cycle=cycle)
+    aggregates = cohort_aggregates(cycle=cycle)
+    atoms_of = _atoms_by_employer(cycle)
+    cohorts = [
+        cohort_totals_from_aggregate(
+            aggregates[c["key"]], kind=c["kind"], value=c["value"],
+            atoms={atoms_of[e] for e in c["members"]},
+        )
+        for c in job.cohorts
+    ]
+    policy = policy_for(cycle)
+    previous = [
+        PreviousRelease(document=r.document, changed_atoms=frozenset())
+        for r in Release.objects.filter(cycle=cycle, state=ReleaseState.PUBLISHED).order_by("number")
+    ]
+    draft = release_build(cohorts=cohorts, policy=policy, previous=previous)
+    number = (Release.objects.filter(cycle=cycle).aggregate(n=Max("number"))["n"] or 0) + 1
+    certificate = draft.certificate.as_dict()
+    participants = aggregates["all"].scalar("submissions")
+    if draft.publishable:
+        document = release_to_json(draft, cycle=cycle.slug, taxonomy=cycle.taxonomy, participants=participants)
+        document["policy"]["min_cohort_employers"] = cycle.policy["min_cohort_employers"]
+        document["metrics"] = release_metrics(document, aggregates, policy)
+        release = Release.objects.create(
+            cycle=cycle, number=number, state=ReleaseState.DRAFT, document=document,
+            certificate=certificate, policy_version=policy.version,
+        )
+    else:
+        release = Release.objects.create(
+            cycle=cycle, number=number, state=ReleaseState.REFUSED, document=None,
+            certificate=certificate, policy_version=policy.version,
+            error="; ".join(certificate.get("failures", [])[:5]) or "The audit did not pass.",
+        )
+    audit_record(
+        principal=SYSTEM, action=f"release.{release.state}", obj=release, cycle=cycle,
+        details={"number": number, "worst_protection_ratio": certificate.get("worst_protection_ratio")},
+    )
+    return release
+
+
+def release_latest(*, cycle: Cycle) -> Release | None:
+    return Release.objects.filter(cycle=cycle).order_by("-number").first()
+
+
+def release_published(*, cycle: Cycle) -> Release:
+    release = Release.objects.filter(cycle=cycle, state=ReleaseState.PUBLISHED).order_by("-number").first()
+    if release is None:
+        raise NotFound(f"Cycle {cycle.slug!r} has no published release.")
+    return release
+
+
+@transaction.atomic
+def release_publish(*, principal: Principal, cycle: Cycle) -> Release:
+    """Publish the reviewed draft. Only a draft whose audit passed can be published."""
+    require_office(principal)
+    release = Release.objects.select_for_update().filter(cycle=cycle).order_by("-number").first()
+    if release is None:
+        raise Conflict(f"Cycle {cycle.slug} has no release yet; it is built after the unmask.")
+    if release.state == ReleaseState.PUBLISHED:
+        raise Conflict(f"Release {release.number} of {cycle.slug} is already published.")
+    if release.state != ReleaseState.DRAFT or not release.passed:
+        raise Conflict(
+            f"Release {release.number} of {cycle.slug} did not pass its audit and cannot be published: "
+            f"{release.error}",
+            code="audit_failed",
+        )
+    release.state = ReleaseState.PUBLISHED
+    release.published_at = timezone.now()
+    release.published_by = principal.user
+    release.save()
+    if cycle.state == CycleState.UNMASKED:
+        cycle_transition(principal=principal, cycle=cycle, to=CycleState.PUBLISHED, details={"release": release.number})
+    audit_record(principal=principal, action="release.published", obj=release, cycle=cycle,
+                 details={"number": release.number})
+    return release
+
+
+def release_csv(release: Release) -> str:
+    return release_to_csv(release.document)

@@ -1,0 +1,140 @@
+"""Pages of releases: the public report (HTML and PDF) and the office's review of a draft."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from aggregation.metrics.gaps import table
+from aggregation.models import ReleaseState
+from aggregation.reports.render import cohort_label, html_to_pdf, report_context, report_html
+from aggregation.services import releases
+from compact.access import principal_of
+from compact.errors import NotFound
+from compact.models import Cycle, CycleState
+from compact.pages import office_required, run_service
+from compact.views import _cycle_or_404
+
+DIMENSION_CHOICES = {
+    "gender": ["gender"],
+    "job_category": ["job_category"],
+    "race_ethnicity": ["race_ethnicity"],
+    "job_category,gender": ["job_category", "gender"],
+    "race_ethnicity,gender": ["race_ethnicity", "gender"],
+    "job_category,race_ethnicity": ["job_category", "race_ethnicity"],
+    "job_category,race_ethnicity,gender": ["job_category", "race_ethnicity", "gender"],
+}
+
+
+def _published(slug: str):
+    try:
+        cycle = Cycle.objects.get(slug=slug, state=CycleState.PUBLISHED)
+        return releases.release_published(cycle=cycle)
+    except (Cycle.DoesNotExist, NotFound):
+        raise Http404("No published release") from None
+
+
+def public_report(request, slug):
+    """The published report, for everyone."""
+    release = _published(slug)
+    links = [
+        ("PDF", reverse("public-report-pdf", args=[slug])),
+        ("CSV", reverse("api-release-csv", args=[slug])),
+        ("JSON", reverse("api-release", args=[slug])),
+        ("All reports", reverse("public-releases")),
+    ]
+    return HttpResponse(report_html(release.document, links=links))
+
+
+def public_report_pdf(request, slug):
+    release = _published(slug)
+    response = HttpResponse(html_to_pdf(report_html(release.document, for_pdf=True)), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="pay-gaps-{slug}.pdf"'
+    return response
+
+
+@office_required
+def office_review(request, slug):
+    """The office's review of the latest release: audit, drill-down to published cells, publish."""
+    cycle = _cycle_or_404(request, slug)
+    release = releases.release_latest(cycle=cycle)
+    context = {"cycle": cycle, "release": release, "dimension_choices": DIMENSION_CHOICES}
+    if release is not None and release.document:
+        document = release.document
+        cohorts = []
+        for t in document["tables"]:
+            key = t["cohort"]["kind"] if t["cohort"]["kind"] == "all" else f"{t['cohort']['kind']}:{t['cohort']['value']}"
+            if key not in cohorts:
+                cohorts.append(key)
+        cohort = request.GET.get("cohort", "all")
+        dims_key = request.GET.get("dims", "job_category,gender")
+        if cohort not in cohorts or dims_key not in DIMENSION_CHOICES:
+            cohort, dims_key = "all", "job_category,gender"
+        dims = DIMENSION_CHOICES[dims_key]
+        cells = table(document, cohort=cohort, dims=dims) or {}
+        context.update({
+            "cohorts": [(c, cohort_label(c)) for c in cohorts],
+            "cohort": cohort,
+            "dims_key": dims_key,
+            "dims": dims,
+            "cells": [{"labels": k, **v} for k, v in cells.items()],
+            "headline": document.get("metrics", {}).get("cohorts", {}).get("all", {}).get("gender", {}),
+            "earlier": _earlier_headlines(cycle),
+            "suppressed_count": sum(1 for v in cells.values() if v["status"] == "suppressed"),
+            "charts": _review_charts(document),
+        })
+    return render(request, "aggregation/office_review.html", context)
+
+
+def _review_charts(document: dict) -> list[dict]:
+    """The report's main charts, each with the table behind it, for the review page."""
+    built = report_context(document)["charts"]
+    titles = {
+        "jobs": "Mean pay gap by job category",
+        "intersectional": "Cents per dollar of White men's mean pay",
+        "representation": "Gender mix of each job category",
+    }
+    return [{"title": title, "svg": built[key][0], "rows": built[key][1]} for key, title in titles.items()]
+
+
+def _earlier_headlines(cycle: Cycle) -> list[dict]:
+    """Headline gaps of earlier published cycles, for the year-over-year view."""
+    out = []
+    for other in Cycle.objects.filter(state=CycleState.PUBLISHED).exclude(pk=cycle.pk).order_by("-deadline")[:5]:
+        release = other.releases.filter(state=ReleaseState.PUBLISHED).order_by("-number").first()
+        if release is None:
+            continue
+        gender = release.document.get("metrics", {}).get("cohorts", {}).get("all", {}).get("gender", {})
+        out.append({
+            "cycle": other.slug,
+            "participants": release.document.get("participants"),
+            "mean_gap": gender.get("compensation_mean", {}).get("gap"),
+            "median_gap": gender.get("compensation_median", {}).get("gap"),
+        })
+    return out
+
+
+@office_required
+def office_draft_report(request, slug):
+    """The draft release rendered as the public will see it, for review."""
+    cycle = _cycle_or_404(request, slug)
+    release = releases.release_latest(cycle=cycle)
+    if release is None or not release.document:
+        raise Http404("No draft")
+    banner = "" if release.state == ReleaseState.PUBLISHED else f"Draft release {release.number} — not published"
+    return HttpResponse(report_html(release.document, banner=banner,
+                                    links=[("Back to the review", reverse("office-review", args=[slug]))]))
+
+
+@office_required
+@require_POST
+def office_publish(request, slug):
+    cycle = _cycle_or_404(request, slug)
+    run_service(
+        request,
+        lambda: releases.release_publish(principal=principal_of(request), cycle=cycle),
+        success="Published. The report is public now.",
+    )
+    return redirect("office-review", slug=slug)

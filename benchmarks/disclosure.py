@@ -1,0 +1,176 @@
+"""Disclosure-control benchmark: our release build against τ-ARGUS (pytauargus), and at scale.
+
+Usage: ``.venv/bin/python benchmarks/disclosure.py [--peer-employers 300 1000] [--full 10000]``
+(needs the ``bench`` extra for the peer: ``pip install -e ".[bench]"``).
+
+1. Peer comparison on the table τ-ARGUS can take as it is: one cohort's job x race x gender
+   table with all its margins (440 cells), employers as the contributing units, rules
+   ``P(10,1)|FREQ(5,10)`` and optimal suppression (``OPT``). We build the same cohort with our
+   policy (``min_employees=5``, which five employers imply anyway). For both patterns: cells
+   hidden, and whether the pattern passes OUR audit (a primary cell of ours that the peer
+   publishes fails it outright).
+2. A full release: synthetic employers (lognormal sizes), every industry and size cohort and
+   "all", timed end to end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import subprocess
+import time
+
+import numpy as np
+
+from aggregation.disclosure import DisclosurePolicy, release_build
+from aggregation.disclosure.audit import audit_release
+from aggregation.disclosure.figures import figures_compute
+from aggregation.disclosure.primary import CellStatus, primary_suppress
+from aggregation.disclosure.release import published_view
+from aggregation.disclosure.space import ReleaseSpace
+from aggregation.disclosure.synthetic import population_cohorts, population_generate
+from aggregation.disclosure.tables import structure_for
+
+DIMS = ("job_category", "race_ethnicity", "gender")
+COLUMNS = {"job_category": "J", "race_ethnicity": "R", "gender": "G"}
+
+
+def population(n_employers: int, seed: int, industries: int = 12):
+    rng = np.random.default_rng(seed)
+    sizes = np.clip(rng.lognormal(3.5, 1.5, n_employers).astype(int), 1, 50_000)
+    return population_generate(
+        sizes=sizes, industries=rng.integers(0, industries, n_employers), seed=seed + 1
+    )
+
+
+def peer_status(pop, structure) -> tuple[np.ndarray, np.ndarray, float]:
+    """τ-ARGUS's hidden and primary cells per table cell of our layout, and its run time."""
+    from pytauargus import protect
+
+    tax = structure.layout.taxonomy
+    labels = structure.layout.scopes["cell"]
+    code = {d: {lab: str(i) for i, lab in enumerate(tax.labels(d))} for d in DIMS}
+    e, f = np.nonzero(pop.headcount)
+    micro = {COLUMNS[d]: [code[d][labels[x][d]] for x in f] for d in DIMS}
+    micro["comp"] = [int(v) for v in pop.comp[e, f] // 100]
+    started = time.perf_counter()
+    result = protect(micro, tables=[["J", "R", "G"]], response="comp",
+                     safety_rules="P(10,1)|FREQ(5,10)", suppress="OPT(1)")
+    seconds = time.perf_counter() - started
+    frame = result.tables[0].dataframe()
+    index = structure.cell_index_by_key()
+    back = {d: {v: k for k, v in code[d].items()} for d in DIMS}
+    hidden = np.zeros(structure.n_cells, dtype=bool)
+    primary = np.zeros(structure.n_cells, dtype=bool)
+    for row in frame.itertuples():
+        key = {d: getattr(row, COLUMNS[d]) for d in DIMS}
+        dims = tuple(d for d in DIMS if key[d] != "Total")
+        i = index[(dims, tuple(back[d][key[d]] for d in dims))]
+        hidden[i] = row.status in ("U", "M")
+        primary[i] = row.status == "U"
+    return hidden, primary, seconds
+
+
+def audit_pattern(space, hidden: np.ndarray, policy) -> dict:
+    """Our audit of a pattern: our primary cells must be hidden and protected."""
+    status, _ = primary_suppress(space.cohorts, policy)
+    flat = status.ravel()
+    ours_primary = flat == CellStatus.PRIMARY
+    published_primary = int((ours_primary & ~hidden).sum())
+    flat[hidden & ~ours_primary & (flat != CellStatus.ZERO)] = CellStatus.SECONDARY
+    flat[hidden & (flat == CellStatus.ZERO)] = CellStatus.SECONDARY
+    flat[~hidden & ours_primary] = CellStatus.PUBLISHED
+    figures = figures_compute(space, status, policy)
+    view = published_view(space, status, figures, policy)
+    certificate, _ = audit_release(space, status, view, policy)
+    return {
+        "our_primary_cells_published": published_primary,
+        "passes_our_audit": bool(certificate.passed and published_primary == 0),
+        "worst_protection_ratio": certificate.worst_protection_ratio,
+        "exact_disclosures": certificate.exact_disclosures,
+        "cells_short": certificate.cells_short,
+    }
+
+
+def peer_comparison(n_employers: int, seed: int) -> dict:
+    structure = structure_for()
+    pop = population(n_employers, seed, industries=1)
+    cohorts = population_cohorts(pop, kinds=())
+    policy = DisclosurePolicy(min_employees=5)
+    started = time.perf_counter()
+    draft = release_build(cohorts=cohorts, policy=policy)
+    ours_seconds = time.perf_counter() - started
+    ours_hidden = np.isin(draft.status.ravel(), (CellStatus.PRIMARY, CellStatus.SECONDARY))
+    peer_hidden, peer_primary, peer_seconds = peer_status(pop, structure)
+    space = ReleaseSpace(cohorts)
+    nonzero = space.exact["headcount"].ravel() > 0
+    return {
+        "employers": n_employers,
+        "people": int(pop.headcount.sum()),
+        "cells_with_people": int(nonzero.sum()),
+        "ours": {
+            "hidden": int(ours_hidden.sum()),
+            "primary": draft.certificate.suppressed_primary,
+            "secondary": draft.certificate.suppressed_secondary,
+            "seconds": round(ours_seconds, 2),
+            "passes_our_audit": draft.certificate.passed,
+            "worst_protection_ratio": draft.certificate.worst_protection_ratio,
+        },
+        "tau_argus_opt": {
+            "hidden": int((peer_hidden & nonzero).sum()),
+            "primary": int((peer_primary & nonzero).sum()),
+            "secondary": int((peer_hidden & ~peer_primary & nonzero).sum()),
+            "seconds": round(peer_seconds, 2),
+            **audit_pattern(space, peer_hidden & nonzero, policy),
+        },
+    }
+
+
+def full_release(n_employers: int, seed: int) -> dict:
+    started = time.perf_counter()
+    pop = population(n_employers, seed)
+    cohorts = population_cohorts(pop)
+    prepared = time.perf_counter()
+    draft = release_build(cohorts=cohorts, policy=DisclosurePolicy())
+    built = time.perf_counter()
+    cert = draft.certificate
+    return {
+        "employers": n_employers,
+        "people": int(pop.headcount.sum()),
+        "cohorts": len(cohorts),
+        "cells": int(draft.status.size),
+        "data_seconds": round(prepared - started, 2),
+        "release_build_seconds": round(built - prepared, 2),
+        "certificate": cert.as_dict(),
+    }
+
+
+def machine() -> dict:
+    def run(cmd: list[str]) -> str:
+        return subprocess.run(cmd, capture_output=True, text=True).stdout.strip()
+
+    model = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
+                  if line.startswith("model name")), "unknown")
+    return {"nproc": run(["nproc"]), "memory": run(["free", "-h"]).splitlines()[1].split()[1],
+            "cpu": model, "python": platform.python_version()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--peer-employers", type=int, nargs="*", default=[300, 1000])
+    parser.add_argument("--full", type=int, nargs="*", default=[10_000])
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    out = {"machine": machine(), "peer": [], "full": []}
+    for n in args.peer_employers:
+        out["peer"].append(peer_comparison(n, args.seed))
+        print(json.dumps(out["peer"][-1]), flush=True)
+    for n in args.full:
+        out["full"].append(full_release(n, args.seed))
+        print(json.dumps(out["full"][-1]), flush=True)
+    print(json.dumps(out, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,209 @@
+"""Input and output serializers of the v1 API. Input serializers only parse; services decide."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from compact.models import AuditEvent, Cycle, Invitation
+from employers.models import ApiKey, Employer
+
+
+class CycleOut(serializers.ModelSerializer):
+    office_key_fingerprint = serializers.CharField()
+
+    class Meta:
+        model = Cycle
+        fields = [
+            "slug",
+            "name",
+            "taxonomy",
+            "deadline",
+            "state",
+            "policy",
+            "office_key_fingerprint",
+            "created_at",
+            "opened_at",
+            "closed_at",
+            "unmasked_at",
+            "published_at",
+        ]
+
+
+class CycleCreateIn(serializers.Serializer):
+    slug = serializers.SlugField(max_length=40)
+    name = serializers.CharField(max_length=200)
+    deadline = serializers.DateTimeField()
+    taxonomy = serializers.CharField(max_length=40, required=False)
+    policy = serializers.DictField(required=False)
+
+
+class CycleUpdateIn(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False)
+    deadline = serializers.DateTimeField(required=False)
+    policy = serializers.DictField(required=False)
+
+
+class ParticipationOut(serializers.Serializer):
+    employer_id = serializers.IntegerField(source="employer.pk")
+    employer = serializers.CharField(source="employer.name")
+    industry = serializers.CharField(source="employer.industry")
+    size_band = serializers.CharField(source="employer.size_band")
+    invited = serializers.IntegerField()
+    enrolled_at = serializers.DateTimeField(allow_null=True)
+    versions = serializers.IntegerField()
+    last_submitted_at = serializers.DateTimeField(allow_null=True)
+    late = serializers.BooleanField()
+
+
+class InvitationOut(serializers.ModelSerializer):
+    cycle = serializers.CharField(source="cycle.slug")
+    employer = serializers.CharField(source="employer.name", allow_null=True, default=None)
+    used_by = serializers.CharField(source="used_by.name", allow_null=True, default=None)
+    status = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Invitation
+        fields = [
+            "id",
+            "cycle",
+            "hint",
+            "employer",
+            "note",
+            "expires_at",
+            "created_at",
+            "revoked_at",
+            "used_at",
+            "used_by",
+            "status",
+        ]
+
+    def get_status(self, obj) -> str:
+        from django.utils import timezone
+
+        if obj.used_at:
+            return "used"
+        if obj.revoked_at:
+            return "revoked"
+        if obj.expires_at <= timezone.now():
+            return "expired"
+        return "outstanding"
+
+
+class InvitationCreatedOut(InvitationOut):
+    code = serializers.CharField()
+
+    class Meta(InvitationOut.Meta):
+        fields = InvitationOut.Meta.fields + ["code"]
+
+
+class InvitationCreateIn(serializers.Serializer):
+    employer = serializers.IntegerField(required=False, allow_null=True)
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    valid_days = serializers.IntegerField(required=False, min_value=1, max_value=365)
+
+
+class EnrolIn(serializers.Serializer):
+    code = serializers.CharField(max_length=64)
+
+
+class EnrollmentOut(serializers.Serializer):
+    cycle = serializers.CharField(source="cycle.slug")
+    employer = serializers.CharField(source="employer.name")
+    enrolled_at = serializers.DateTimeField()
+
+
+class EmployerOut(serializers.ModelSerializer):
+    class Meta:
+        model = Employer
+        fields = ["id", "name", "industry", "size_band", "created_at"]
+
+
+class EmployerIn(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    industry = serializers.CharField(max_length=80)
+    size_band = serializers.CharField(max_length=10)
+
+
+class EmployerPatchIn(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False)
+    industry = serializers.CharField(max_length=80, required=False)
+    size_band = serializers.CharField(max_length=10, required=False)
+
+
+class ApiKeyOut(serializers.ModelSerializer):
+    class Meta:
+        model = ApiKey
+        fields = ["id", "name", "prefix", "created_at", "last_used_at", "revoked_at"]
+
+
+class ApiKeyCreatedOut(ApiKeyOut):
+    key = serializers.CharField()
+
+    class Meta(ApiKeyOut.Meta):
+        fields = ApiKeyOut.Meta.fields + ["key"]
+
+
+class ApiKeyIn(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+
+
+class PersonOut(serializers.ModelSerializer):
+    role = serializers.SerializerMethodField()
+    employer = serializers.SerializerMethodField()
+
+    class Meta:
+        model = get_user_model()
+        fields = ["id", "username", "email", "is_active", "role", "employer"]
+
+    def get_role(self, user) -> str:
+        from compact.access import principal_for_user
+
+        return principal_for_user(user).role
+
+    def get_employer(self, user) -> int | None:
+        membership = getattr(user, "employer_membership", None)
+        return membership.employer_id if membership else None
+
+
+class PersonIn(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    email = serializers.EmailField()
+    password = serializers.CharField(max_length=128, write_only=True)
+    role = serializers.CharField(max_length=20)
+    employer = serializers.IntegerField(required=False, allow_null=True)
+
+
+class PersonRoleIn(serializers.Serializer):
+    role = serializers.CharField(max_length=20)
+    employer = serializers.IntegerField(required=False, allow_null=True)
+
+
+class AuditEventOut(serializers.ModelSerializer):
+    cycle = serializers.CharField(source="cycle.slug", allow_null=True, default=None)
+    employer = serializers.CharField(source="employer.name", allow_null=True, default=None)
+
+    class Meta:
+        model = AuditEvent
+        fields = ["id", "at", "actor_label", "action", "object_type", "object_id", "cycle", "employer", "details"]
+
+
+class MeOut(serializers.Serializer):
+    label = serializers.CharField()
+    role = serializers.CharField()
+    employer = serializers.CharField(source="employer.name", allow_null=True, default=None)
+
+
+class OfficeKeyIn(serializers.Serializer):
+    public_key = serializers.CharField(
+        max_length=4096, help_text="The public key document written by `aggregation.office keygen`, or PEM."
+    )
+
+
+class OfficeApiKeyOut(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    name = serializers.CharField()
+    prefix = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    last_used_at = serializers.DateTimeField(allow_null=True)
+    revoked_at = serializers.DateTimeField(allow_null=True)

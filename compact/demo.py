@@ -1,0 +1,303 @@
+"""The demonstration cycle behind ``manage.py demo``.
+
+It plays every part through the real code paths: the equity office (its key generated in its
+own folder, the services, the unmask client over HTTP), the employers (invitation codes, and
+the client's check, seal and submit over HTTP with API keys), and the public.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from socketserver import ThreadingMixIn
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from django.contrib.auth import get_user_model
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.management.base import CommandError
+
+from compact.access import principal_for_user
+from compact.models import Cycle
+from compact.services import cycles, invitations, people
+
+SLUG = "2026"
+DEMO_PASSWORD = "demo passphrase 2026"
+OFFICE_PASSPHRASE = "office passphrase for the demo"
+INDUSTRIES = ("IT", "Healthcare and Wellness", "Financial Services")
+SIZES = (("50-199", 140), ("200-499", 330), ("500+", 800))
+
+
+class _ThreadingServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, *args):  # the demo prints its own summary
+        pass
+
+
+@dataclass
+class DemoEmployer:
+    employer: object
+    user: object
+    size: int
+    api_key: str = ""
+    extract: Path | None = None
+    version: int = 0
+
+
+@dataclass
+class DemoRun:
+    out: Path
+    employers: int
+    seed: int
+    deadline: datetime
+    say: Callable[[str], None]
+    cast: list[DemoEmployer] = field(default_factory=list)
+
+    def execute(self) -> None:
+        if Cycle.objects.filter(slug=SLUG).exists():
+            raise CommandError(
+                f"This database already holds the demo cycle {SLUG}. `make demo` starts from a "
+                "fresh data directory (out/demo/data) each time."
+            )
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.rng = random.Random(self.seed)
+        self._serve()
+        try:
+            self._office()
+            self._cycle()
+            self._employers()
+            self._enrol_and_open()
+            self._submit()
+            self._close_and_unmask()
+            self._after_unmask()
+        finally:
+            self.server.shutdown()
+        self._summary()
+
+    # --- plumbing --------------------------------------------------------------------
+    def _serve(self) -> None:
+        self.server = make_server("127.0.0.1", 0, WSGIHandler(), server_class=_ThreadingServer,
+                                  handler_class=_QuietHandler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+
+    def _step(self, text: str) -> None:
+        self.say(f"• {text}")
+
+    # --- the equity office -------------------------------------------------------------
+    def _office(self) -> None:
+        from aggregation.office.keys import keypair_write
+
+        User = get_user_model()
+        root = User.objects.create_superuser("admin", "admin@example.org", DEMO_PASSWORD)
+        self.admin = principal_for_user(root)
+        analyst = people.person_create(
+            principal=self.admin, username="analyst", email="equity@example.org",
+            password=DEMO_PASSWORD, role="analyst",
+        )
+        self.analyst_user = analyst
+        self.analyst = principal_for_user(analyst)
+        office_dir = self.out / "office"
+        self.private_key_path, self.public_key_path, fp = keypair_write(
+            out_dir=office_dir, passphrase=OFFICE_PASSPHRASE
+        )
+        self.fingerprint = fp
+        self._step(f"Equity office: key pair made in {office_dir} (fingerprint {fp[:16]}…); "
+                   "people 'admin' and 'analyst' created.")
+
+    def _cycle(self) -> None:
+        self.cycle = cycles.cycle_create(
+            principal=self.analyst, slug=SLUG, name="Pay gaps 2026 (demo)", deadline=self.deadline
+        )
+        self.cycle = cycles.cycle_set_office_key(
+            principal=self.analyst, cycle=self.cycle, public_key=self.public_key_path.read_bytes()
+        )
+        self._step(f"Cycle {SLUG} created, office public key registered, deadline {self.deadline:%Y-%m-%d}.")
+
+    # --- employers ---------------------------------------------------------------------
+    def _employers(self) -> None:
+        from employers.services.organisations import api_key_create, employer_create
+
+        for i in range(self.employers):
+            band, typical = SIZES[(i // len(INDUSTRIES)) % len(SIZES)]
+            employer = employer_create(
+                principal=self.analyst,
+                name=f"Demo Employer {i + 1:02d}",
+                industry=INDUSTRIES[i % len(INDUSTRIES)],
+                size_band=band,
+            )
+            user = people.person_create(
+                principal=self.admin, username=f"hr{i + 1:02d}", email=f"hr{i + 1:02d}@example.org",
+                password=DEMO_PASSWORD, role="employer", employer=employer,
+            )
+            member = DemoEmployer(employer=employer, user=user, size=max(40, int(typical * self.rng.uniform(0.6, 1.4))))
+            _, member.api_key = api_key_create(principal=principal_for_user(user), employer=employer, name="payroll")
+            self.cast.append(member)
+        self._step(f"{len(self.cast)} employers registered in {len(INDUSTRIES)} industries and "
+                   f"{len(SIZES)} size bands, each with a staff account and an API key.")
+
+    def _enrol_and_open(self) -> None:
+        for member in self.cast:
+            _, code = invitations.invitation_create(principal=self.analyst, cycle=self.cycle, employer=member.employer)
+            invitations.invitation_accept(principal=principal_for_user(member.user), cycle=self.cycle, code=code)
+        self.cycle = cycles.cycle_open(principal=self.analyst, cycle=self.cycle)
+        self._step(f"{len(self.cast)} single-use invitations issued and accepted; cycle {SLUG} is open.")
+
+    def _submit(self) -> None:
+        import requests
+
+        from employers.client.check import check_extract
+        from employers.client.commands.submit import submission_send
+        from employers.client.cyclekey import seal_target_load
+        from employers.client.layout import layout_for
+        from employers.client.sealing import seal
+        from employers.client.synthetic import synthetic_employees, write_csv, write_xlsx
+        from employers.client.vector import vector_from
+
+        people_total = 0
+        for i, member in enumerate(self.cast):
+            folder = self.out / "employers" / f"employer-{i + 1:02d}"
+            folder.mkdir(parents=True, exist_ok=True)
+            frame = synthetic_employees(n=member.size, seed=self.seed * 1000 + i)
+            member.extract = (write_xlsx(frame, folder / "payroll.xlsx", title_rows=("Payroll extract",))
+                              if i % 4 == 3 else write_csv(frame, folder / "payroll.csv"))
+            headers = {"Authorization": f"Api-Key {member.api_key}"}
+            key_doc = requests.get(f"{self.url}/api/v1/cycles/{SLUG}/cycle-key", headers=headers, timeout=60).json()
+            (folder / "cycle-key.json").write_text(json.dumps(key_doc, indent=2))
+            target = seal_target_load(folder / "cycle-key.json", expect_fingerprint=self.fingerprint[:32])
+            result = check_extract(member.extract)
+            if not result.ok:
+                raise CommandError(f"Demo extract {member.extract} has errors: {result.errors[:2]}")
+            layout = layout_for(target.taxonomy)
+            envelope = seal(elements=vector_from(result, layout), public_key=target.public_key, cycle=target.cycle,
+                            employer=target.employer, version=target.version, taxonomy=target.taxonomy,
+                            layout=layout.layout_id)
+            sealed = json.dumps(envelope).encode()
+            (folder / "sealed.json").write_bytes(sealed)
+            response = submission_send(sealed=sealed, url=self.url, api_key=member.api_key)
+            if response.status_code != 201:
+                raise CommandError(f"Submission refused: {response.text[:300]}")
+            (folder / f"receipt-v{envelope['version']}.json").write_text(json.dumps(response.json(), indent=2))
+            member.version = envelope["version"]
+            people_total += result.summary.rows_used
+        # One employer finds a mistake and resubmits: the latest version counts.
+        first = self.cast[0]
+        key_doc = json.loads((self.out / "employers" / "employer-01" / "cycle-key.json").read_text())
+        assert key_doc["next_version"] == 1
+        self.people = people_total
+        self._step(f"{len(self.cast)} extracts ({people_total:,} people) checked, sealed and submitted over "
+                   f"HTTP with API keys; files and receipts in {self.out / 'employers'}.")
+        self._resubmit(first)
+
+    def _resubmit(self, member: DemoEmployer) -> None:
+        import requests
+
+        from employers.client.check import check_extract
+        from employers.client.commands.submit import submission_send
+        from employers.client.layout import layout_for
+        from employers.client.officekey import public_key_load
+        from employers.client.sealing import seal
+        from employers.client.vector import vector_from
+
+        headers = {"Authorization": f"Api-Key {member.api_key}"}
+        key_doc = requests.get(f"{self.url}/api/v1/cycles/{SLUG}/cycle-key", headers=headers, timeout=60).json()
+        result = check_extract(member.extract)
+        layout = layout_for()
+        envelope = seal(elements=vector_from(result, layout), public_key=public_key_load(json.dumps(key_doc["office_key"])),
+                        cycle=SLUG, employer=key_doc["employer"], version=key_doc["next_version"],
+                        taxonomy=key_doc["taxonomy"], layout=key_doc["layout"])
+        response = submission_send(sealed=json.dumps(envelope).encode(), url=self.url, api_key=member.api_key)
+        if response.status_code != 201:
+            raise CommandError(f"Resubmission refused: {response.text[:300]}")
+        self._step(f"{member.employer.name} resubmitted as version {response.json()['version']}; "
+                   "the latest version counts.")
+
+    # --- close and unmask ----------------------------------------------------------------
+    def _close_and_unmask(self) -> None:
+        from aggregation.models import UnmaskJob
+        from aggregation.office.keys import private_key_load
+        from aggregation.office.unmask import OfficeApi, unmask_remote
+        from employers.services.organisations import office_api_key_create
+
+        self.cycle = cycles.cycle_close(principal=self.analyst, cycle=self.cycle)
+        frozen = self.cycle.submission_set.members.count()
+        self._step(f"Cycle closed: {frozen} submissions frozen.")
+        _, office_key = office_api_key_create(principal=self.analyst, name="office laptop")
+        private_key = private_key_load(self.private_key_path, OFFICE_PASSPHRASE)
+        # Embedded mode runs the summing and the release build inside the start request.
+        api = OfficeApi(self.url, office_key, timeout=1800)
+        bundle_bytes = len(json.dumps(api.bundle(SLUG)).encode())
+        unmask_remote(api=api, cycle=SLUG, private_key=private_key, expect_fingerprint=self.fingerprint[:32],
+                      say=lambda line: None)
+        job = UnmaskJob.objects.get(cycle__slug=SLUG)
+        self.cycle.refresh_from_db()
+        cohorts = ", ".join(c["key"] for c in job.cohorts)
+        self._step(f"Office unmask over HTTP: downloaded {bundle_bytes / frozen:.0f} bytes per employer "
+                   f"(seeds and memberships only); cohorts unmasked: {cohorts}; job {job.state}, "
+                   f"cycle {self.cycle.state}.")
+
+    def _after_unmask(self) -> None:
+        """The release (built by the task that follows the unmask), its review, publication, the
+        public report in every format, and one employer's benchmark."""
+        import requests
+        from django.test import Client
+
+        from aggregation.models import Release
+        from aggregation.services.releases import release_publish
+
+        release = Release.objects.filter(cycle=self.cycle).order_by("-number").first()
+        if release is None or not release.passed:
+            raise CommandError(f"The release was not built or did not pass its audit: {release and release.error}")
+        cert = release.certificate
+        self._step(
+            f"Release {release.number} built and audited: {cert['published']} cells published, "
+            f"{cert['suppressed']['primary']} suppressed by the rules and {cert['suppressed']['secondary']} to "
+            f"protect them; exact disclosures {cert['exact_disclosures']}, worst protection "
+            f"{cert['worst_protection_ratio']:.2f} ({cert['lps']} linear programs, "
+            f"{cert['seconds']['release_build']:.0f} s)."
+        )
+        office = Client()
+        office.force_login(self.analyst_user)
+        (self.out / "office-review.html").write_bytes(office.get(f"/office/cycles/{SLUG}/review/").content)
+        (self.out / "office-draft-report.html").write_bytes(office.get(f"/office/cycles/{SLUG}/review/report").content)
+        release_publish(principal=self.analyst, cycle=self.cycle)
+        public = {
+            "release.json": f"/api/v1/cycles/{SLUG}/release",
+            "release.csv": f"/api/v1/cycles/{SLUG}/release.csv",
+            "report.html": f"/releases/{SLUG}/",
+            "report.pdf": f"/releases/{SLUG}/report.pdf",
+        }
+        for name, path in public.items():
+            response = requests.get(self.url + path, timeout=300)
+            response.raise_for_status()
+            (self.out / name).write_bytes(response.content)
+        self._step(f"Published; public report written as {', '.join(public)} in {self.out}.")
+        self._benchmark()
+
+    def _benchmark(self) -> None:
+        from employers.client.cli import main as client
+
+        member = self.cast[0]
+        folder = self.out / "employers" / "employer-01"
+        for name in ("benchmark.html", "benchmark.pdf"):
+            code = client(["benchmark", str(member.extract), "--release", f"{self.url}/api/v1/cycles/{SLUG}/release",
+                           "--cycle-key", str(folder / "cycle-key.json"), "--out", str(folder / name)])
+            if code != 0:
+                raise CommandError(f"The benchmark of {member.employer.name} failed (exit {code}).")
+        self._step(f"{member.employer.name}'s benchmark, computed on its own machine: {folder / 'benchmark.html'} and .pdf.")
+
+    def _summary(self) -> None:
+        self.cycle.refresh_from_db()
+        self.say("")
+        self.say(f"Cycle {self.cycle.slug}: {self.cycle.enrollments.count()} employers, {self.people:,} people, "
+                 f"state {self.cycle.state}.")
+        self.say(f"Outputs in {self.out}")
+        self.say("Sign in with admin / analyst / hr01 … and the password "
+                 f"'{DEMO_PASSWORD}' after `TALENT_DATA_DIR={self.out / 'data'} .venv/bin/python manage.py runserver`.")

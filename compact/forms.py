@@ -1,0 +1,36 @@
+"""Forms of the office pages: they parse and check shape; services decide the rest."""
+
+from django import forms
+
+from employers.models import INDUSTRY_CHOICES, SIZE_BAND_CHOICES, Employer
+
+
+class CycleForm(forms.Form):
+    slug = forms.SlugField(label="Short name (used in links)", max_length=40, help_text="For example 2026")
+    name = forms.CharField(label="Title", max_length=200)
+    deadline = forms.DateTimeField(
+        label="Deadline", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+
+
+class InvitationForm(forms.Form):
+    employer = forms.ModelChoiceField(
+        queryset=Employer.objects.all(), required=False, label="For employer (optional)",
+        help_text="Leave empty for a code any signed-in employer can use once.",
+    )
+    note = forms.CharField(max_length=200, required=False, label="Note for your records")
+    valid_days = forms.IntegerField(min_value=1, max_value=365, initial=30, label="Valid for (days)")
+
+
+class EmployerForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    industry = forms.ChoiceField(choices=INDUSTRY_CHOICES)
+    size_band = forms.ChoiceField(choices=SIZE_BAND_CHOICES, label="Size band (employees)")
+
+
+class PersonForm(forms.Form):
+    username = forms.CharField(max_length=150)
+    email = forms.EmailField()
+    password = forms.CharField(widget=forms.PasswordInput, min_length=8)
+    role = forms.ChoiceField(choices=[("employer", "Employer member"), ("analyst", "Equity-office analyst"), ("admin", "Administrator")])
+    employer = forms.ModelChoiceField(queryset=Employer.objects.all(), required=False)

@@ -1,0 +1,13 @@
+"""Template filters for figures on the pages."""
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def pct(value, digits: int = 1) -> str:
+    """0.0823 → "8.2%"; None → "—"."""
+    if value is None or value == "":
+        return "—"
+    return f"{100 * float(value):.{int(digits)}f}%"

@@ -1,0 +1,53 @@
+"""Top-level routes: pages, the v1 API, the OpenAPI schema and its local docs."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from aggregation import views as release_views
+from compact import views
+from employers import views as employer_views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("office/cycles/", views.office_cycles, name="office-cycles"),
+    path("office/cycles/<slug:slug>/", views.office_cycle, name="office-cycle"),
+    path("office/cycles/<slug:slug>/<str:action>", views.office_cycle_action, name="office-cycle-action"),
+    path("office/cycles/<slug:slug>/invitations/new", views.office_invitation_create, name="office-invitation-create"),
+    path(
+        "office/cycles/<slug:slug>/invitations/<int:pk>/revoke",
+        views.office_invitation_revoke,
+        name="office-invitation-revoke",
+    ),
+    path("office/employers/", views.office_employers, name="office-employers"),
+    path("office/keys/", views.office_keys, name="office-keys"),
+    path("people/", views.people_page, name="people"),
+    path("employer/", employer_views.employer_home, name="employer-home"),
+    path("employer/enrol", employer_views.employer_enrol, name="employer-enrol"),
+    path("employer/cycles/<slug:slug>/", employer_views.employer_cycle, name="employer-cycle"),
+    path("employer/cycles/<slug:slug>/cycle-key.json", employer_views.employer_cycle_key, name="employer-cycle-key"),
+    path("employer/cycles/<slug:slug>/submit", employer_views.employer_submit, name="employer-submit"),
+    path(
+        "employer/cycles/<slug:slug>/receipts/<int:version>.json",
+        employer_views.employer_receipt,
+        name="employer-receipt",
+    ),
+    path("employer/api-keys/new", employer_views.employer_api_key_create, name="employer-api-key-create"),
+    path(
+        "employer/api-keys/<int:key_id>/revoke",
+        employer_views.employer_api_key_revoke,
+        name="employer-api-key-revoke",
+    ),
+    path("releases/", views.public_releases, name="public-releases"),
+    path("releases/<slug:slug>/", release_views.public_report, name="public-report"),
+    path("releases/<slug:slug>/report.pdf", release_views.public_report_pdf, name="public-report-pdf"),
+    path("office/cycles/<slug:slug>/review/", release_views.office_review, name="office-review"),
+    path("office/cycles/<slug:slug>/review/report", release_views.office_draft_report, name="office-draft-report"),
+    path("office/cycles/<slug:slug>/review/publish", release_views.office_publish, name="office-publish"),
+    path("", include("employers.browser_urls")),
+    path("api/v1/", include("compact.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]

@@ -1,0 +1,8 @@
+"""WSGI entry point (gunicorn compact.wsgi)."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "compact.settings")
+application = get_wsgi_application()

@@ -1,0 +1,1 @@
+"""Write services of the employer side: organisations, API keys, sealed submissions."""

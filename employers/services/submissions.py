@@ -1,0 +1,217 @@
+"""Sealed submissions: acceptance, history and the frozen set at close.
+
+The service checks the envelope only — format, cycle, employer, taxonomy, layout, office key,
+vector length, hash, version order — because it can never see the figures (DESIGN §2.5).
+Stored blobs are encrypted at rest. Submissions are append-only: a resubmission is a new
+version and the latest counts; an older version sent again never overrides a newer one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from compact.access import Principal
+from compact.at_rest import seal_at_rest
+from compact.errors import Conflict, DomainError, NotAllowed
+from compact.models import Cycle, CycleState, Enrollment
+from compact.services.audit import audit_record
+from compact.services.guards import require_employer
+from employers.client.layout import layout_for
+from employers.client.sealing import SealingError, envelope_parse
+from employers.models import FrozenSubmission, SealedSubmission, SubmissionSet
+
+
+def blob_context(submission_cycle: str, employer_id: int, version: int, part: str) -> str:
+    return f"submission/{submission_cycle}/{employer_id}/{version}/{part}"
+
+
+def receipt_for(submission: SealedSubmission) -> dict:
+    """What the employer keeps: proof of what was received, signed by the service."""
+    body = {
+        "format": "talent-compact-receipt/1",
+        "submission": submission.pk,
+        "cycle": submission.cycle.slug,
+        "employer": submission.employer.name,
+        "employer_id": submission.employer_id,
+        "version": submission.version,
+        "masked_sha256": submission.masked_sha256,
+        "received_at": submission.received_at.isoformat(),
+        "late": submission.late,
+    }
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+    key = hashlib.sha256(b"receipt:" + settings.SECRET_KEY.encode()).digest()
+    body["signature"] = hmac.new(key, canonical, hashlib.sha256).hexdigest()
+    return body
+
+
+def receipt_verify(receipt: dict) -> bool:
+    claimed = receipt.get("signature", "")
+    body = {k: v for k, v in receipt.items() if k != "signature"}
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+    key = hashlib.sha256(b"receipt:" + settings.SECRET_KEY.encode()).digest()
+    return hmac.compare_digest(claimed, hmac.new(key, canonical, hashlib.sha256).hexdigest())
+
+
+def _check_against_cycle(envelope, *, cycle: Cycle, employer) -> None:
+    b = envelope.binding
+    if b.cycle != cycle.slug:
+        raise DomainError(
+            f"This file was sealed for cycle {b.cycle}, not {cycle.slug}.", code="wrong_cycle"
+        )
+    if b.employer != employer.pk:
+        raise NotAllowed(
+            f"This file was sealed for employer number {b.employer}, but you act for "
+            f"{employer.name} (number {employer.pk}).",
+            code="wrong_employer",
+        )
+    if b.taxonomy != cycle.taxonomy:
+        raise DomainError(
+            f"This file uses taxonomy {b.taxonomy}; cycle {cycle.slug} uses {cycle.taxonomy}.",
+            code="wrong_taxonomy",
+        )
+    layout = layout_for(cycle.taxonomy)
+    if b.layout != layout.layout_id:
+        raise DomainError(
+            f"This file uses vector layout {b.layout}; cycle {cycle.slug} expects "
+            f"{layout.layout_id}. Update the client and seal again.",
+            code="wrong_layout",
+        )
+    if envelope.elements != layout.length:
+        raise DomainError(
+            f"The vector has {envelope.elements} elements; cycle {cycle.slug} expects "
+            f"{layout.length}.",
+            code="wrong_length",
+        )
+    if b.key_fingerprint != cycle.office_key_fingerprint:
+        raise DomainError(
+            f"This file was sealed to office key {b.key_fingerprint[:16]}…, but cycle "
+            f"{cycle.slug} uses {cycle.office_key_fingerprint[:16]}…. Download the cycle key "
+            "again and seal again.",
+            code="wrong_office_key",
+        )
+
+
+@transaction.atomic
+def submission_accept(
+    *, principal: Principal, cycle: Cycle, document, received_via: str, body_bytes: int
+) -> SealedSubmission:
+    """Store one sealed submission, or refuse it with a message naming what is wrong."""
+    require_employer(principal)
+    employer = principal.employer
+    if body_bytes > settings.SEALED_SUBMISSION_MAX_BYTES:
+        raise DomainError(
+            f"The sealed file is {body_bytes:,} bytes; the limit is "
+            f"{settings.SEALED_SUBMISSION_MAX_BYTES:,}.",
+            code="too_large",
+        )
+    cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
+    if not Enrollment.objects.filter(cycle=cycle, employer=employer).exists():
+        raise NotAllowed(
+            f"{employer.name} is not enrolled in cycle {cycle.slug}; use your invitation code first.",
+            code="not_enrolled",
+        )
+    if cycle.state != CycleState.OPEN:
+        when = f" on {cycle.closed_at:%Y-%m-%d %H:%M}" if cycle.closed_at else ""
+        verb = "has not opened yet" if cycle.state == CycleState.DRAFT else f"closed{when}"
+        raise Conflict(
+            f"Cycle {cycle.slug} {verb}; it accepts no submissions.", code="cycle_not_open"
+        )
+    try:
+        envelope = envelope_parse(document)
+    except SealingError as exc:
+        raise DomainError(str(exc), code="bad_envelope") from None
+    _check_against_cycle(envelope, cycle=cycle, employer=employer)
+    latest = (
+        SealedSubmission.objects.filter(cycle=cycle, employer=employer).aggregate(v=Max("version"))["v"]
+        or 0
+    )
+    version = envelope.binding.version
+    if version <= latest:
+        raise Conflict(
+            f"Version {version} is not newer than your latest submission (version {latest}); "
+            f"seal again as version {latest + 1}.",
+            code="stale_version",
+            details={"latest_version": latest},
+        )
+    try:
+        with transaction.atomic():
+            submission = SealedSubmission.objects.create(
+                cycle=cycle,
+                employer=employer,
+                version=version,
+                received_via=received_via,
+                late=timezone.now() > cycle.deadline,
+                layout_id=envelope.binding.layout,
+                key_fingerprint=envelope.binding.key_fingerprint,
+                masked_sha256=envelope.binding.masked_sha256,
+                envelope_bytes=body_bytes,
+                masked_vector=seal_at_rest(
+                    envelope.masked_bytes, context=blob_context(cycle.slug, employer.pk, version, "masked")
+                ),
+                sealed_seed=seal_at_rest(
+                    envelope.sealed_seed, context=blob_context(cycle.slug, employer.pk, version, "seed")
+                ),
+            )
+    except IntegrityError:
+        raise Conflict(f"Version {version} was stored a moment ago; seal again as a newer one.") from None
+    audit_record(
+        principal=principal,
+        action="submission.accepted",
+        obj=submission,
+        cycle=cycle,
+        employer=employer,
+        details={"version": version, "late": submission.late, "via": received_via},
+    )
+    return submission
+
+
+def submissions_latest(*, cycle: Cycle):
+    """The latest version of each employer's submission for a cycle."""
+    latest = (
+        SealedSubmission.objects.filter(cycle=cycle)
+        .values("employer")
+        .annotate(version=Max("version"))
+    )
+    wanted = {(row["employer"], row["version"]) for row in latest}
+    return [
+        s
+        for s in SealedSubmission.objects.filter(cycle=cycle)
+        .select_related("employer")
+        .defer("masked_vector", "sealed_seed")
+        if (s.employer_id, s.version) in wanted
+    ]
+
+
+def submission_history(*, principal: Principal, cycle: Cycle):
+    """An employer's own versions (metadata only) for a cycle."""
+    require_employer(principal)
+    return (
+        SealedSubmission.objects.filter(cycle=cycle, employer=principal.employer)
+        .defer("masked_vector", "sealed_seed")
+        .order_by("-version")
+    )
+
+
+@transaction.atomic
+def submission_set_freeze(*, cycle: Cycle) -> SubmissionSet:
+    """Record which submission counts for each enrolled employer. Runs once, at close."""
+    submission_set = SubmissionSet.objects.create(cycle=cycle)
+    enrolled = set(cycle.enrollments.values_list("employer_id", flat=True))
+    FrozenSubmission.objects.bulk_create(
+        FrozenSubmission(
+            submission_set=submission_set,
+            submission=s,
+            industry=s.employer.industry,
+            size_band=s.employer.size_band,
+        )
+        for s in submissions_latest(cycle=cycle)
+        if s.employer_id in enrolled
+    )
+    return submission_set

@@ -1,0 +1,386 @@
+// The employer's browser page: choose a file, check it, seal it, submit it, keep the receipt;
+// after publication, compare the file with the release. Everything from the file is put on the
+// page with textContent (never as HTML), and the only requests are to this origin: the rule
+// files, the cycle key, the sealed envelope, the receipt and the public release.
+
+import { checkFile } from "./check.js";
+import { compareTables } from "./compare.js";
+import { Layout } from "./layout.js";
+import { rulesLoad } from "./rules.js";
+import { fingerprint, fingerprintDisplay, fromBase64, seal, x25519Supported } from "./sealing.js";
+import { vectorFrom } from "./vector.js";
+
+const config = JSON.parse(document.getElementById("browser-config").textContent);
+const $ = (id) => document.getElementById(id);
+const state = { rules: null, layout: null, layoutId: null, result: null, fileName: null, busy: false };
+const MAX_ISSUES_SHOWN = 1000;
+const SUMMARY_ITEMS = 10;
+
+function el(tag, text = null, attrs = {}) {
+  const node = document.createElement(tag);
+  if (text !== null) node.textContent = String(text);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  return node;
+}
+
+function setStatus(text) {
+  const status = $("status");
+  status.textContent = text;
+  status.hidden = !text;
+}
+
+// The error summary at the top: a heading, a sentence, links to the rows concerned; focused.
+function showProblems(text, items = []) {
+  const box = $("error-summary");
+  $("error-summary-text").textContent = text;
+  const list = $("error-summary-list");
+  list.replaceChildren(...items.map(({ label, target }) => {
+    const li = el("li");
+    if (target) {
+      const a = el("a", label, { href: `#${target}` });
+      a.addEventListener("click", (event) => {
+        event.preventDefault();
+        const row = $(target);
+        row.classList.add("target");
+        row.focus();
+      });
+      li.append(a);
+    } else li.textContent = label;
+    return li;
+  }));
+  box.hidden = false;
+  box.focus();
+}
+
+function clearProblems() {
+  $("error-summary").hidden = true;
+  $("error-summary-list").replaceChildren();
+}
+
+const plural = (n, one, many = one + "s") => `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
+
+async function ensureRules() {
+  if (state.rules) return;
+  state.rules = await rulesLoad(config.rules);
+  state.layout = new Layout(state.rules.taxonomy);
+  state.layoutId = await state.layout.layoutId();
+}
+
+function renderIssues(result) {
+  const tbody = $("issues-table").querySelector("tbody");
+  const shownIssues = result.issues.slice(0, MAX_ISSUES_SHOWN);
+  tbody.replaceChildren(...shownIssues.map((issue, k) => {
+    const tr = el("tr", null, { id: `issue-${k}`, tabindex: "-1" });
+    tr.append(
+      el("td", issue.severity, { class: `sev-${issue.severity}` }),
+      el("td", [issue.file, issue.sheet && `sheet '${issue.sheet}'`, issue.cell && `cell ${issue.cell}`].filter(Boolean).join(", ")),
+      el("td", issue.row ?? "", { class: "num" }),
+      el("td", issue.column ?? ""),
+      el("td", issue.value ?? ""),
+      el("td", issue.expected + (issue.detail ? ` (${issue.detail})` : "")),
+    );
+    return tr;
+  }));
+  const total = result.errorCount + result.warningCount;
+  $("issues-note").textContent = total > shownIssues.length
+    ? `${plural(total, "problem")} in all; the first ${shownIssues.length.toLocaleString("en-US")} are listed (at most 200 of each kind).`
+    : "";
+  $("issues-block").hidden = result.issues.length === 0;
+}
+
+function renderPreview(result) {
+  const tax = state.rules.taxonomy;
+  const table = $("preview-table");
+  const head = el("tr");
+  head.append(el("th", "Job category", { scope: "col" }), ...tax.labels("gender").map((g) => el("th", g, { scope: "col", class: "num" })), el("th", "Total", { scope: "col", class: "num" }));
+  table.querySelector("thead").replaceChildren(head);
+  const rows = result.summary.headcount_by_job_gender.map((counts, j) => {
+    const tr = el("tr");
+    tr.append(el("th", tax.labels("job_category")[j], { scope: "row" }), ...counts.map((c) => el("td", c.toLocaleString("en-US"), { class: "num" })),
+      el("td", counts.reduce((a, b) => a + b, 0).toLocaleString("en-US"), { class: "num" }));
+    return tr;
+  });
+  table.querySelector("tbody").replaceChildren(...rows);
+  $("preview-block").hidden = false;
+}
+
+function renderFacts(result) {
+  const s = result.summary;
+  const facts = s.kind === "workbook"
+    ? [["Kind", `Boston workbook (${s.layout})`], ["People", s.people.toLocaleString("en-US")]]
+    : [["Kind", "employee-level extract"], ...(s.sheet ? [["Sheet", s.sheet]] : []), ["Rows read", s.rows_read.toLocaleString("en-US")],
+      ["Rows used", s.rows_used.toLocaleString("en-US")], ["Rows left out", s.rows_excluded.toLocaleString("en-US")],
+      ...Object.entries(s.excluded).map(([why, n]) => [`  left out: ${why}`, n.toLocaleString("en-US")]),
+      ["Blank rows skipped", s.blank_rows.toLocaleString("en-US")],
+      ["Columns", Object.entries(s.columns).map(([f, h]) => `${f} ← '${h}'`).join("; ")]];
+  $("check-facts").replaceChildren(...facts.flatMap(([k, v]) => [el("dt", k), el("dd", v)]));
+}
+
+async function checkChosenFile() {
+  clearProblems();
+  const input = $("extract");
+  const file = input.files && input.files[0];
+  if (!file) {
+    showProblems("Choose a file to check.", [{ label: "Choose your payroll extract", target: "extract" }]);
+    return;
+  }
+  // A new file starts over: nothing from the previous check or receipt stays on show.
+  $("results").hidden = true;
+  if ($("seal-section")) $("seal-section").hidden = true;
+  if ($("receipt-block")) $("receipt-block").hidden = true;
+  if ($("compare-output")) $("compare-output").replaceChildren();
+  state.result = null;
+  state.overrides = {};
+  setStatus(`Reading and checking ${file.name} on this computer…`);
+  await ensureRules();
+  try {
+    state.bytes = new Uint8Array(await file.arrayBuffer());
+  } catch (exc) {
+    // Browsers refuse to read a file that changed after it was chosen; choosing it again works
+    // once the input is emptied (the same name chosen again would fire no change).
+    input.value = "";
+    setStatus("");
+    showProblems(`${file.name} could not be read${exc.name === "NotReadableError" ? ": it changed after you chose it" : ""}. Choose it again.`,
+      [{ label: "Choose your payroll extract", target: "extract" }]);
+    return;
+  }
+  state.fileName = file.name;
+  await runCheck();
+}
+
+// Check the chosen file's bytes with the columns chosen so far; show the outcome.
+async function runCheck() {
+  await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0))); // let the status show
+  const result = checkFile(state.bytes, state.fileName, state.rules, state.overrides);
+  state.result = result;
+  renderColumns(result);
+  $("results").hidden = false;
+  renderIssues(result);
+  if (result.status === "unusable") {
+    $("check-summary").textContent = `${result.file} could not be read.`;
+    $("check-facts").replaceChildren();
+    $("preview-block").hidden = true;
+  } else {
+    renderFacts(result);
+    renderPreview(result);
+    $("check-summary").textContent = result.ok
+      ? `${result.file}: no errors${result.warningCount ? `, ${plural(result.warningCount, "warning")}` : ""}. ${plural(result.summary.people, "person", "people")} will count.`
+      : `${result.file}: ${plural(result.errorCount, "error")} and ${plural(result.warningCount, "warning")}. Fix the errors and check again; nothing can be sealed until then.`;
+  }
+  document.body.dataset.checks = String(Number(document.body.dataset.checks || 0) + 1); // checks done so far
+  const seal = $("seal-section");
+  if (result.ok) {
+    setStatus(`${result.file} passed the check.`);
+    if (seal) {
+      seal.hidden = false;
+      $("step-seal").focus();
+    } else $("step-check").focus();
+    return;
+  }
+  if (seal) seal.hidden = true;
+  setStatus("");
+  const errors = result.issues.map((issue, k) => ({ issue, k })).filter(({ issue }) => issue.severity === "error");
+  showProblems(
+    result.status === "unusable" ? "The file cannot be checked:" : `${plural(result.errorCount, "error")} must be fixed before sealing:`,
+    errors.slice(0, SUMMARY_ITEMS).map(({ issue, k }) => ({ label: issue.message, target: k < MAX_ISSUES_SHOWN ? `issue-${k}` : null }))
+      .concat(errors.length > SUMMARY_ITEMS ? [{ label: `…and more: see the table of problems below.`, target: null }] : [])
+      .concat(result.status === "unusable" && result.headers ? [{ label: "Choose which column is which", target: "columns-title" }] : []),
+  );
+}
+
+// The browser's form of the client's --map: a choice of the file's columns for each field.
+function renderColumns(result) {
+  const block = $("columns-block");
+  if (!result.headers) {
+    block.hidden = true;
+    return;
+  }
+  const found = result.columnMap ? result.columnMap.headers : {};
+  const fields = state.rules.columns.map((spec) => {
+    const id = `column-${spec.field}`;
+    const select = el("select", null, { id, name: spec.field });
+    select.append(el("option", found[spec.field] ? `Found: ${found[spec.field]}` : "Not found", { value: "" }));
+    const seen = new Set();
+    for (const header of result.headers) {
+      if (!header || seen.has(header)) continue;
+      seen.add(header);
+      const option = el("option", header);
+      option.value = header;
+      select.append(option);
+    }
+    select.value = state.overrides[spec.field] || "";
+    return [el("label", `${spec.label}${spec.required ? "" : " (optional)"}`, { for: id }), select];
+  });
+  $("columns-fields").replaceChildren(...fields.flat());
+  block.open = result.status === "unusable" || Object.keys(state.overrides).length > 0;
+  block.hidden = false;
+}
+
+async function checkWithColumns() {
+  clearProblems();
+  if (!state.bytes) return;
+  const overrides = {};
+  for (const spec of state.rules.columns) {
+    const value = $(`column-${spec.field}`).value;
+    if (value) overrides[spec.field] = value;
+  }
+  state.overrides = overrides;
+  $("results").hidden = true;
+  if ($("seal-section")) $("seal-section").hidden = true;
+  setStatus(`Checking ${state.fileName} again with the columns you chose…`);
+  await runCheck();
+}
+
+function csrfToken() {
+  return config.csrf_token;
+}
+
+async function fetchJson(url, options = {}) {
+  const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json", ...(options.headers || {}) }, ...options });
+  let body = null;
+  try {
+    body = await response.json();
+  } catch {
+    body = null;
+  }
+  return { response, body };
+}
+
+async function sealAndSubmit() {
+  clearProblems();
+  if (state.busy) return;
+  const result = state.result;
+  if (!result || !result.ok) {
+    showProblems("Check a file without errors first.", [{ label: "Choose your payroll extract", target: "extract" }]);
+    return;
+  }
+  if (!$("fingerprint-ok").checked) {
+    showProblems("Confirm that you compared the fingerprint.", [{ label: "Tick the box once the fingerprint matches", target: "fingerprint-ok" }]);
+    return;
+  }
+  if (!(await x25519Supported())) {
+    showProblems("This browser cannot seal (no X25519 in WebCrypto). Use a current Chrome, Edge, Firefox or Safari, or the Python client.");
+    return;
+  }
+  state.busy = true;
+  $("submit-button").disabled = true;
+  try {
+    setStatus("Fetching the cycle key…");
+    const { response: keyResponse, body: target } = await fetchJson(config.cycle_key_url);
+    if (!keyResponse.ok) throw new Error(target?.detail || `The cycle key could not be fetched (${keyResponse.status}).`);
+    if (target.layout !== state.layoutId) {
+      throw new Error(`The cycle expects vector layout ${target.layout}, but this page makes ${state.layoutId}. Reload the page.`);
+    }
+    const fp = await fingerprint(fromBase64(target.office_key.public_key));
+    const shownFp = $("fingerprint").textContent.trim();
+    if (fingerprintDisplay(fp) !== shownFp) {
+      throw new Error(`The office key is ${fingerprintDisplay(fp)}, not the ${shownFp} shown on this page. Do not submit: ask the equity office.`);
+    }
+    setStatus(`Building the statistics vector and sealing it as version ${target.next_version}…`);
+    const elements = vectorFrom(result, state.layout);
+    const envelope = await seal(elements, target);
+    setStatus("Submitting the sealed vector…");
+    const { response, body } = await fetchJson(config.submissions_url, {
+      method: "POST", body: JSON.stringify(envelope),
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+    });
+    if (response.status !== 201) throw new Error(body?.detail || `The service refused the submission (${response.status}).`);
+    showReceipt(body);
+  } catch (exc) {
+    setStatus("");
+    showProblems(exc.message || String(exc));
+  } finally {
+    state.busy = false;
+    $("submit-button").disabled = false;
+  }
+}
+
+function showReceipt(receipt) {
+  setStatus(`Version ${receipt.version} received.`);
+  $("receipt-text").textContent = `Version ${receipt.version} of ${receipt.employer} was received at ${receipt.received_at}` +
+    `${receipt.late ? " (late)" : ""}. Vector hash ${receipt.masked_sha256.slice(0, 16)}…`;
+  const link = $("receipt-download");
+  if (link.dataset.url) URL.revokeObjectURL(link.dataset.url);
+  const url = URL.createObjectURL(new Blob([JSON.stringify(receipt, null, 2)], { type: "application/json" }));
+  link.href = url;
+  link.dataset.url = url;
+  link.setAttribute("download", `receipt-${receipt.cycle}-v${receipt.version}.json`);
+  $("receipt-block").hidden = false;
+  $("next-version").textContent = String(receipt.version + 1);
+  $("fingerprint-ok").checked = false;
+  const tbody = $("history").querySelector("tbody");
+  if (tbody.querySelector("td[colspan]")) tbody.replaceChildren();
+  const tr = el("tr");
+  const server = el("a", `receipt v${receipt.version}`, { href: config.receipt_url.replace("{version}", receipt.version) });
+  const cell = el("td");
+  cell.append(server);
+  tr.append(el("td", receipt.version, { class: "num" }), el("td", receipt.received_at), el("td", "session"), cell);
+  tbody.prepend(tr);
+  $("receipt-title").focus();
+}
+
+async function compareWithRelease() {
+  clearProblems();
+  const result = state.result;
+  if (!result || !result.ok) {
+    showProblems("Check a file without errors first; the comparison uses the file you chose.", [{ label: "Choose your payroll extract", target: "extract" }]);
+    return;
+  }
+  setStatus("Fetching the published release…");
+  const { response, body } = await fetchJson(config.release_url);
+  if (!response.ok || !body) {
+    setStatus("");
+    showProblems(body?.detail || `The release could not be fetched (${response.status}).`);
+    return;
+  }
+  const sections = compareTables(result, body, state.rules.taxonomy, { industry: config.industry, size_band: config.size_band });
+  const out = $("compare-output");
+  out.replaceChildren(...sections.map(renderComparison));
+  setStatus(`Compared ${result.file} with the ${body.cycle} release.`);
+  $("step-compare").focus();
+}
+
+function renderComparison(section) {
+  const wrap = el("section", null, { "aria-labelledby": section.id });
+  wrap.append(el("h3", section.title, { id: section.id }));
+  const scroll = el("div", null, { class: "scroll", tabindex: "0", role: "region", "aria-labelledby": section.id });
+  const table = el("table", null, { class: "compare" });
+  const head = el("tr");
+  for (const h of section.columns) head.append(el("th", h.label, { scope: "col", class: h.num ? "num" : "" }));
+  const thead = el("thead");
+  thead.append(head);
+  const tbody = el("tbody");
+  for (const row of section.rows) {
+    const tr = el("tr");
+    row.forEach((value, k) => {
+      const column = section.columns[k];
+      const cls = [column.num ? "num" : "", column.mine ? "mine" : "", value === "suppressed" ? "suppressed" : ""].filter(Boolean).join(" ");
+      tr.append(el(k === 0 ? "th" : "td", value, k === 0 ? { scope: "row" } : { class: cls }));
+    });
+    tbody.append(tr);
+  }
+  table.append(thead, tbody);
+  scroll.append(table);
+  wrap.append(scroll);
+  if (section.note) wrap.append(el("p", section.note, { class: "muted" }));
+  return wrap;
+}
+
+function guard(action) {
+  return async (event) => {
+    event.preventDefault();
+    try {
+      await action();
+    } catch (exc) {
+      setStatus("");
+      showProblems(`Something went wrong in the page: ${exc.message || exc}`);
+    }
+  };
+}
+
+$("file-form").addEventListener("submit", guard(checkChosenFile));
+$("extract").addEventListener("change", guard(checkChosenFile));
+$("columns-form").addEventListener("submit", guard(checkWithColumns));
+if ($("seal-form")) $("seal-form").addEventListener("submit", guard(sealAndSubmit));
+if ($("compare-form")) $("compare-form").addEventListener("submit", guard(compareWithRelease));
+document.body.dataset.ready = "true";

@@ -1,0 +1,196 @@
+"""HTML pages of an employer's staff. Thin: parse, call a service, render."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from compact.access import principal_of
+from compact.models import Cycle
+from compact.pages import employer_required, form_errors, run_service
+from compact.selectors import api_keys_visible, cycles_visible
+from compact.services.invitations import invitation_accept
+from employers.forms import ApiKeyForm, EnrolForm
+from employers.services import organisations
+
+
+@employer_required
+def employer_home(request):
+    """The employer's cycles and their state, enrolment, and API keys."""
+    principal = principal_of(request)
+    context = {
+        "employer": principal.employer,
+        "cycles": cycles_visible(principal=principal),
+        "enrol_form": EnrolForm(),
+        "key_form": ApiKeyForm(),
+        "api_keys": api_keys_visible(principal=principal, employer=principal.employer),
+        "new_key": request.session.pop("new_api_key", None),
+    }
+    return render(request, "employers/home.html", context)
+
+
+@employer_required
+@require_POST
+def employer_enrol(request):
+    principal = principal_of(request)
+    form = EnrolForm(request.POST)
+    if not form.is_valid():
+        form_errors(request, form)
+        return redirect("employer-home")
+    cycle = Cycle.objects.filter(slug=form.cleaned_data["cycle"]).first()
+    if cycle is None:
+        from django.contrib import messages
+
+        messages.error(request, f"There is no cycle called {form.cleaned_data['cycle']!r}.")
+        return redirect("employer-home")
+    run_service(
+        request,
+        lambda: invitation_accept(principal=principal, cycle=cycle, code=form.cleaned_data["code"]),
+        success=f"{principal.employer.name} is enrolled in cycle {cycle.slug}.",
+    )
+    return redirect("employer-home")
+
+
+@employer_required
+@require_POST
+def employer_api_key_create(request):
+    principal = principal_of(request)
+    form = ApiKeyForm(request.POST)
+    if not form.is_valid():
+        form_errors(request, form)
+        return redirect("employer-home")
+    result = run_service(
+        request,
+        lambda: organisations.api_key_create(
+            principal=principal, employer=principal.employer, name=form.cleaned_data["name"]
+        ),
+    )
+    if result is not None:
+        request.session["new_api_key"] = result[1]
+    return redirect("employer-home")
+
+
+@employer_required
+@require_POST
+def employer_api_key_revoke(request, key_id):
+    principal = principal_of(request)
+    key = api_keys_visible(principal=principal, employer=principal.employer).filter(pk=key_id).first()
+    if key is None:
+        raise Http404("No such key")
+    run_service(
+        request,
+        lambda: organisations.api_key_revoke(principal=principal, key=key),
+        success=f"Key {key.name} revoked.",
+    )
+    return redirect("employer-home")
+
+
+def _employer_cycle(request, slug):
+    from compact.errors import NotFound
+    from compact.selectors import cycle_get
+
+    try:
+        return cycle_get(principal=principal_of(request), slug=slug)
+    except NotFound:
+        raise Http404("No such cycle") from None
+
+
+def employer_cycle_context(request, slug) -> dict:
+    """What the employer's pages of one cycle show: the cycle, the key's fingerprint, the versions."""
+    from employers.client.officekey import fingerprint_display
+    from employers.services.submissions import submission_history
+
+    principal = principal_of(request)
+    cycle = _employer_cycle(request, slug)
+    history = list(submission_history(principal=principal, cycle=cycle))
+    return {
+        "cycle": cycle,
+        "employer": principal.employer,
+        "fingerprint": fingerprint_display(cycle.office_key_fingerprint) if cycle.office_key_fingerprint else "",
+        "history": history,
+        "next_version": (history[0].version + 1) if history else 1,
+    }
+
+
+@employer_required
+def employer_cycle(request, slug):
+    """One cycle for the employer: its key, submitting, and the history of versions."""
+    return render(request, "employers/cycle.html", employer_cycle_context(request, slug))
+
+
+@employer_required
+def employer_cycle_key(request, slug):
+    """The cycle key file that ``python -m employers.client seal --cycle-key`` takes."""
+    import json
+
+    from django.http import HttpResponse
+
+    from employers.api.views import cycle_key_document
+
+    cycle = _employer_cycle(request, slug)
+    if not cycle.office_public_key:
+        raise Http404("No office key yet")
+    body = json.dumps(cycle_key_document(cycle, principal_of(request).employer), indent=2)
+    response = HttpResponse(body, content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="cycle-key-{cycle.slug}.json"'
+    return response
+
+
+@employer_required
+@require_POST
+def employer_submit(request, slug):
+    """Upload a sealed file made by the client on the employer's own machine."""
+    import json
+
+    from django.conf import settings
+    from django.contrib import messages
+
+    from employers.services.submissions import submission_accept
+
+    principal = principal_of(request)
+    cycle = _employer_cycle(request, slug)
+    upload = request.FILES.get("sealed")
+    if upload is None:
+        messages.error(request, "Choose the sealed file (sealed.json) to upload.")
+        return redirect("employer-cycle", slug=slug)
+    if upload.size > settings.SEALED_SUBMISSION_MAX_BYTES:
+        messages.error(
+            request,
+            f"{upload.name} is {upload.size:,} bytes; a sealed file is at most "
+            f"{settings.SEALED_SUBMISSION_MAX_BYTES:,}. Is it the sealed file, not the extract?",
+        )
+        return redirect("employer-cycle", slug=slug)
+    raw = upload.read()
+    try:
+        document = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        messages.error(request, f"{upload.name} is not a sealed file. Upload the sealed.json the client wrote.")
+        return redirect("employer-cycle", slug=slug)
+    submission = run_service(
+        request,
+        lambda: submission_accept(
+            principal=principal, cycle=cycle, document=document, received_via="web", body_bytes=len(raw)
+        ),
+    )
+    if submission is not None:
+        messages.success(request, f"Version {submission.version} received. Download its receipt below.")
+    return redirect("employer-cycle", slug=slug)
+
+
+@employer_required
+def employer_receipt(request, slug, version):
+    import json
+
+    from django.http import HttpResponse
+
+    from employers.services.submissions import receipt_for, submission_history
+
+    principal = principal_of(request)
+    cycle = _employer_cycle(request, slug)
+    submission = submission_history(principal=principal, cycle=cycle).filter(version=version).first()
+    if submission is None:
+        raise Http404("No such version")
+    response = HttpResponse(json.dumps(receipt_for(submission), indent=2), content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="receipt-{cycle.slug}-v{version}.json"'
+    return response

@@ -1,0 +1,139 @@
+"""Releases: built after the unmask, refused unless audited, public once published."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from aggregation.models import Release, ReleaseState
+from aggregation.office.unmask import mask_sums_compute
+from aggregation.services import releases
+from compact.models import Cycle
+from compact.services.cycles import cycle_close
+from tests.factories import synthetic_vectors
+
+
+@pytest.fixture
+def unmasked(world, populated_cycle, office_private_key, django_capture_on_commit_callbacks):
+    """Ten realistic employers, closed and unmasked through the API; the release is built."""
+    pop = populated_cycle(10, vectors=synthetic_vectors(10), industries=("IT",), sizes=("200-499",))
+    cycle_close(principal=world.principal("ana"), cycle=pop.cycle)
+    ana = world.client("ana")
+    bundle = ana.get("/api/v1/cycles/2026/unmask").json()
+    for key, mask_sum in mask_sums_compute(bundle, private_key=office_private_key).sums.items():
+        ana.post("/api/v1/cycles/2026/unmask/mask-sums",
+                 {"cohort": key, "mask_sum": base64.b64encode(mask_sum.astype("<u8").tobytes()).decode()}, format="json")
+    with django_capture_on_commit_callbacks(execute=True):
+        ana.post("/api/v1/cycles/2026/unmask/start")
+    return pop
+
+
+@pytest.mark.auto_release
+def test_the_unmask_builds_an_audited_draft_in_the_contract_format(world, unmasked):
+    release = Release.objects.get()
+    assert release.state == ReleaseState.DRAFT and release.passed
+    doc = release.document
+    assert doc["format"] == "talent-compact-release/1" and doc["cycle"] == "2026"
+    assert doc["taxonomy"] == "compact-2026" and doc["participants"] == 10
+    assert set(doc["policy"]) >= {"version", "min_employees", "min_employers", "rounding"}
+    assert doc["audit"]["exact_disclosures"] == 0
+    assert "p_percent" not in str(doc["policy"])
+    dims = {tuple(t["dimensions"]) for t in doc["tables"]}
+    assert ("job_category", "gender") in dims and () in dims and len(dims) == 8
+    for t in doc["tables"]:
+        for cell in t["cells"]:
+            if cell["status"] == "suppressed":
+                assert set(cell) == set(t["dimensions"]) | {"status"}
+            else:
+                assert cell["headcount"] % 5 == 0
+    total = next(t for t in doc["tables"] if t["dimensions"] == [])["cells"][0]
+    assert total["status"] == "published" and total["headcount"] > 1000
+    metrics = doc["metrics"]
+    assert metrics["cohorts"]["all"]["gender"]["compensation_mean"]["gap"] > 0
+    assert metrics["rows"]["basis"]["employers_with_rows"] == 10
+
+
+@pytest.mark.auto_release
+def test_only_the_office_sees_the_draft_and_everyone_sees_the_published_release(world, unmasked):
+    anonymous = world.client(None)
+    assert anonymous.get("/api/v1/cycles/2026/release").status_code == 404
+    assert world.client("alice").get("/api/v1/cycles/2026/release/latest").status_code == 403
+    assert world.client("ana").get("/api/v1/cycles/2026/release/latest").json()["state"] == "draft"
+    assert world.client("alice").post("/api/v1/cycles/2026/release/publish").status_code == 403
+    published = world.client("ana").post("/api/v1/cycles/2026/release/publish")
+    assert published.status_code == 200
+    assert Cycle.objects.get(slug="2026").state == "published"
+    doc = anonymous.get("/api/v1/cycles/2026/release").json()
+    assert doc["format"] == "talent-compact-release/1"
+    csv = anonymous.get("/api/v1/cycles/2026/release.csv")
+    assert csv.status_code == 200 and csv.content.decode().startswith("cohort_kind,")
+    again = world.client("ana").post("/api/v1/cycles/2026/release/publish")
+    assert again.status_code == 409 and "already published" in again.json()["detail"]
+
+
+@pytest.mark.auto_release
+def test_a_release_the_audit_refused_cannot_be_published(world, unmasked):
+    release = Release.objects.get()
+    Release.objects.filter(pk=release.pk).update(
+        state=ReleaseState.REFUSED, document=None, certificate={**release.certificate, "passed": False},
+        error="3 cell(s) short of the protection margin",
+    )
+    response = world.client("ana").post("/api/v1/cycles/2026/release/publish")
+    assert response.status_code == 409 and response.json()["code"] == "audit_failed"
+    assert Cycle.objects.get(slug="2026").state == "unmasked"
+
+
+@pytest.mark.auto_release
+def test_a_correction_is_audited_against_the_published_release(world, unmasked):
+    releases.release_publish(principal=world.principal("ana"), cycle=unmasked.cycle)
+    cycle = Cycle.objects.get(slug="2026")
+    Cycle.objects.filter(pk=cycle.pk).update(state="unmasked")  # a correction run over the same set
+    cycle.refresh_from_db()
+    correction = releases.release_build_for_cycle(cycle=cycle)
+    assert correction.number == 2 and correction.certificate["previous_releases"] == 1, correction.error
+    assert correction.state == ReleaseState.DRAFT, correction.error
+    first = Release.objects.get(number=1).document
+    hidden_before = {(str(t["cohort"]), tuple(t["dimensions"]), tuple(c.get(d) for d in t["dimensions"]))
+                     for t in first["tables"] for c in t["cells"] if c["status"] == "suppressed"}
+    shown_now = {(str(t["cohort"]), tuple(t["dimensions"]), tuple(c.get(d) for d in t["dimensions"]))
+                 for t in correction.document["tables"] for c in t["cells"] if c["status"] == "published"}
+    assert not hidden_before & shown_now  # nothing suppressed before is revealed by the correction
+
+
+@pytest.mark.auto_release
+def test_the_public_report_and_the_office_review_pages(world, unmasked):
+    from django.test import Client
+
+    office = Client()
+    office.force_login(world.ana)
+    review = office.get("/office/cycles/2026/review/").content.decode()
+    assert "Audit certificate" in review and "passed" in review and "Publish release 1" in review
+    assert review.count("<svg") == 3 and "Data table: Mean pay gap by job category" in review
+    drill = office.get("/office/cycles/2026/review/?cohort=all&dims=job_category,race_ethnicity,gender").content.decode()
+    assert "suppressed" in drill
+    assert Client().get("/releases/2026/").status_code == 404
+    office.post("/office/cycles/2026/review/publish")
+    page = Client().get("/releases/2026/")
+    assert page.status_code == 200 and b"Pay gaps in the Talent Compact, 2026" in page.content
+    pdf = Client().get("/releases/2026/report.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert Client().get("/office/cycles/2026/review/").status_code == 302  # sign-in first
+
+
+@pytest.mark.auto_release
+def test_the_review_shows_earlier_cycles_year_over_year(world, unmasked):
+    from datetime import timedelta
+
+    from django.test import Client
+    from django.utils import timezone
+
+    current = Release.objects.get()
+    earlier = Cycle.objects.create(slug="2025", name="Pay 2025", deadline=timezone.now() - timedelta(days=365),
+                                   state="published")
+    Release.objects.create(cycle=earlier, number=1, state=ReleaseState.PUBLISHED, document=current.document,
+                           certificate=current.certificate, policy_version="x", published_at=timezone.now())
+    office = Client()
+    office.force_login(world.ana)
+    page = office.get("/office/cycles/2026/review/").content.decode()
+    assert "Year over year" in page and "2025" in page

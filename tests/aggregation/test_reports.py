@@ -1,0 +1,65 @@
+"""The public report: every chart has its data table, suppressed figures are never drawn as
+zero, and the PDF renders from the same template."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from aggregation.reports import charts
+from aggregation.reports.render import html_to_pdf, report_html
+from tests.factories import synthetic_release
+
+
+@pytest.fixture(scope="module")
+def release():
+    return synthetic_release(10)[0]
+
+
+def test_the_report_shows_the_headline_gaps_from_the_metrics(release):
+    html = report_html(release)
+    mean_gap = release["metrics"]["cohorts"]["all"]["gender"]["compensation_mean"]["gap"]
+    assert f"{100 * mean_gap:.1f}%" in html
+    assert "Pay gaps in the Talent Compact, 2026" in html
+    assert "How these figures were made" in html
+
+
+def test_every_chart_has_a_data_table_and_an_accessible_label(release):
+    html = report_html(release)
+    figures = re.findall(r"<figure.*?</figure>", html, flags=re.S)
+    assert len(figures) >= 4
+    for figure in figures:
+        assert "<svg" in figure and "<table>" in figure and 'role="img"' in figure
+
+
+def test_withheld_figures_are_labelled_not_drawn(release):
+    rows = [{"job_category": "A", "mean_gap": 0.1}, {"job_category": "B", "mean_gap": None}]
+    svg, table = charts.gap_bars(rows, label_key="job_category", value_key="mean_gap", title="t")
+    assert table == [{"label": "A", "value": "10.0%"}, {"label": "B", "value": "withheld"}]
+    assert ">B<" not in svg  # no bar, no label for a withheld value
+
+
+def test_suppressed_cells_in_the_report_say_so(release):
+    for t in release["tables"]:
+        if t["dimensions"] == ["gender"]:
+            t["cells"][2] = {"gender": "Nonbinary", "status": "suppressed"}
+    assert "suppressed to protect small groups" in report_html(release)
+
+
+def test_charts_use_the_colour_blind_safe_palette_and_unique_ids(release):
+    html = report_html(release)
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    assert len(ids) == len(set(ids))
+    assert charts.GENDER_COLOURS["Female"].lower() in html.lower()
+
+
+def test_the_pdf_renders_from_the_same_template(release, tmp_path):
+    pdf = html_to_pdf(report_html(release, for_pdf=True))
+    assert pdf.startswith(b"%PDF") and len(pdf) > 20_000
+    if shutil.which("pdftoppm"):
+        (tmp_path / "r.pdf").write_bytes(pdf)
+        subprocess.run(["pdftoppm", "-r", "20", "-png", str(tmp_path / "r.pdf"), str(tmp_path / "p")], check=True)
+        assert len(list(tmp_path.glob("p-*.png"))) >= 3

@@ -1,0 +1,172 @@
+"""Every endpoint x {anonymous, employer A, employer B, analyst, admin}.
+
+Each row states the status each role gets. Employer A (alice, Acme) must never read or change
+anything of employer B (bob, Birch); only admins manage people; lists are filtered.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from compact.services import invitations
+from employers.services.organisations import api_key_create
+
+ROLES = ("anonymous", "alice", "bob", "ana", "root")
+WHO = {"anonymous": None, "alice": "alice", "bob": "bob", "ana": "ana", "root": "root"}
+
+
+@pytest.fixture
+def scene(world, make_cycle, office_key_document):
+    """Cycle 2026 open with both employers; 2025 open with Birch only; 2027 a draft."""
+    make_cycle("2026", state="open")
+    make_cycle("2025", state="open", enrol=("birch",))
+    draft = make_cycle("2027", state="draft", enrol=())
+    birch_key, _ = api_key_create(principal=world.principal("bob"), employer=world.birch, name="payroll")
+    acme_key, _ = api_key_create(principal=world.principal("alice"), employer=world.acme, name="payroll")
+    _, code = invitations.invitation_create(principal=world.principal("ana"), cycle=draft)
+    return {"birch_key": birch_key, "acme_key": acme_key, "code_2027": code, "key_doc": office_key_document}
+
+
+def future() -> str:
+    return (timezone.now() + timedelta(days=40)).isoformat()
+
+
+# (label, method, url(world, scene, role), body(world, scene, role), expected statuses in ROLES order)
+CASES = [
+    ("health", "get", lambda w, s, r: "/api/v1/health", None, (200, 200, 200, 200, 200)),
+    ("me", "get", lambda w, s, r: "/api/v1/me", None, (401, 200, 200, 200, 200)),
+    ("cycle list", "get", lambda w, s, r: "/api/v1/cycles/", None, (401, 200, 200, 200, 200)),
+    (
+        "cycle create",
+        "post",
+        lambda w, s, r: "/api/v1/cycles/",
+        lambda w, s, r: {"slug": f"c-{r}", "name": "New", "deadline": future()},
+        (401, 403, 403, 201, 201),
+    ),
+    ("cycle of Birch only", "get", lambda w, s, r: "/api/v1/cycles/2025/", None, (401, 404, 200, 200, 200)),
+    ("cycle shared", "get", lambda w, s, r: "/api/v1/cycles/2026/", None, (401, 200, 200, 200, 200)),
+    ("cycle draft not enrolled", "get", lambda w, s, r: "/api/v1/cycles/2027/", None, (401, 404, 404, 200, 200)),
+    (
+        "cycle update",
+        "patch",
+        lambda w, s, r: "/api/v1/cycles/2026/",
+        lambda w, s, r: {"name": "Renamed"},
+        (401, 403, 403, 200, 200),
+    ),
+    (
+        "office key",
+        "put",
+        lambda w, s, r: "/api/v1/cycles/2027/office-key",
+        lambda w, s, r: {"public_key": json.dumps(s["key_doc"])},
+        (401, 403, 403, 200, 200),
+    ),
+    ("open", "post", lambda w, s, r: "/api/v1/cycles/2027/open", None, (401, 404, 404, 200, 200)),
+    ("close", "post", lambda w, s, r: "/api/v1/cycles/2026/close", None, (401, 403, 403, 200, 200)),
+    ("participation", "get", lambda w, s, r: "/api/v1/cycles/2026/participation", None, (401, 403, 403, 200, 200)),
+    ("invitation list", "get", lambda w, s, r: "/api/v1/cycles/2026/invitations/", None, (401, 403, 403, 200, 200)),
+    (
+        "invitation create",
+        "post",
+        lambda w, s, r: "/api/v1/cycles/2026/invitations/",
+        lambda w, s, r: {"note": "x"},
+        (401, 403, 403, 201, 201),
+    ),
+    (
+        "enrol",
+        "post",
+        lambda w, s, r: "/api/v1/cycles/2027/enrol",
+        lambda w, s, r: {"code": s["code_2027"]},
+        (401, 201, 201, 403, 403),
+    ),
+    ("employer list", "get", lambda w, s, r: "/api/v1/employers/", None, (401, 200, 200, 200, 200)),
+    ("employer B", "get", lambda w, s, r: f"/api/v1/employers/{w.birch.pk}/", None, (401, 404, 200, 200, 200)),
+    (
+        "employer B update",
+        "patch",
+        lambda w, s, r: f"/api/v1/employers/{w.birch.pk}/",
+        lambda w, s, r: {"size_band": "1-49"},
+        (401, 404, 403, 200, 200),
+    ),
+    (
+        "employer create",
+        "post",
+        lambda w, s, r: "/api/v1/employers/",
+        lambda w, s, r: {"name": f"New {r}", "industry": "IT", "size_band": "1-49"},
+        (401, 403, 403, 201, 201),
+    ),
+    ("keys of B", "get", lambda w, s, r: f"/api/v1/employers/{w.birch.pk}/api-keys/", None, (401, 404, 200, 200, 200)),
+    (
+        "key create for B",
+        "post",
+        lambda w, s, r: f"/api/v1/employers/{w.birch.pk}/api-keys/",
+        lambda w, s, r: {"name": "ci"},
+        (401, 404, 201, 403, 201),
+    ),
+    (
+        "key revoke of B",
+        "post",
+        lambda w, s, r: f"/api/v1/employers/{w.birch.pk}/api-keys/{s['birch_key'].pk}/revoke",
+        None,
+        (401, 404, 200, 404, 200),
+    ),
+    ("people list", "get", lambda w, s, r: "/api/v1/people/", None, (401, 403, 403, 403, 200)),
+    (
+        "person create",
+        "post",
+        lambda w, s, r: "/api/v1/people/",
+        lambda w, s, r: {"username": f"new-{r}", "email": "n@example.org", "password": "a long passphrase 42", "role": "analyst"},
+        (401, 403, 403, 403, 201),
+    ),
+    (
+        "person role",
+        "post",
+        lambda w, s, r: f"/api/v1/people/{w.olga.pk}/role",
+        lambda w, s, r: {"role": "analyst"},
+        (401, 403, 403, 403, 200),
+    ),
+    ("audit events", "get", lambda w, s, r: "/api/v1/audit-events/", None, (401, 200, 200, 200, 200)),
+    ("schema", "get", lambda w, s, r: "/api/schema/", None, (200, 200, 200, 200, 200)),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_access_matrix(world, scene, case, role):
+    label, method, url, body, expected = case
+    client = world.client(WHO[role])
+    kwargs = {"format": "json"}
+    if body is not None:
+        kwargs["data"] = body(world, scene, role)
+    response = getattr(client, method)(url(world, scene, role), **kwargs)
+    assert response.status_code == expected[ROLES.index(role)], (label, role, response.content[:300])
+
+
+def _names(response, key="name"):
+    return sorted(item[key] for item in response.json()["results"])
+
+
+def test_lists_are_filtered_for_each_employer(world, scene):
+    alice, bob = world.client("alice"), world.client("bob")
+    assert [c["slug"] for c in alice.get("/api/v1/cycles/").json()["results"]] == ["2026"]
+    assert sorted(c["slug"] for c in bob.get("/api/v1/cycles/").json()["results"]) == ["2025", "2026"]
+    assert _names(alice.get("/api/v1/employers/")) == ["Acme Analytics"]
+    assert _names(bob.get(f"/api/v1/employers/{world.birch.pk}/api-keys/")) == ["payroll"]
+    events = alice.get("/api/v1/audit-events/").json()["results"]
+    assert events and {e["employer"] for e in events} == {"Acme Analytics"}
+
+
+def test_an_api_key_acts_for_its_employer_only(world, scene):
+    from employers.services.organisations import api_key_create
+
+    _, raw = api_key_create(principal=world.principal("alice"), employer=world.acme, name="sync")
+    client = world.client(None)
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {raw}")
+    assert [c["slug"] for c in client.get("/api/v1/cycles/").json()["results"]] == ["2026"]
+    assert client.get(f"/api/v1/employers/{world.birch.pk}/").status_code == 404
+    assert client.get("/api/v1/people/").status_code == 403
+    created = client.post(f"/api/v1/employers/{world.acme.pk}/api-keys/", {"name": "x"}, format="json")
+    assert created.status_code == 400 and "cannot create" in created.json()["detail"]

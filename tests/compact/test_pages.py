@@ -1,0 +1,134 @@
+"""The HTML pages for each role: what they show, what they refuse, and that forms work."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from django.test import Client
+
+from compact.models import Cycle, Invitation
+from employers.models import ApiKey
+from tests.conftest import PASSWORD
+
+
+def signed_in(world, who) -> Client:
+    client = Client()
+    client.force_login(getattr(world, who))
+    return client
+
+
+def test_sign_in_page_works_and_sends_each_role_home(world):
+    client = Client()
+    page = client.get("/accounts/login/")
+    assert page.status_code == 200 and b'<label for="id_username">' in page.content
+    bad = client.post("/accounts/login/", {"username": "ana", "password": "wrong"})
+    assert b"did not match" in bad.content
+    client.post("/accounts/login/", {"username": "ana", "password": PASSWORD})
+    assert client.get("/").url == "/office/cycles/"
+    assert signed_in(world, "alice").get("/").url == "/employer/"
+    assert signed_in(world, "olga").get("/").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/office/cycles/", "/office/employers/", "/people/"])
+@pytest.mark.parametrize("who", ["alice", "olga"])
+def test_office_pages_are_hidden_from_everyone_else(world, who, path):
+    assert signed_in(world, who).get(path).status_code == 404
+
+
+def test_anonymous_people_are_sent_to_sign_in(world):
+    assert Client().get("/office/cycles/").url.startswith("/accounts/login/")
+
+
+def test_the_office_creates_a_cycle_registers_the_key_and_invites(world, office_key_document):
+    client = signed_in(world, "ana")
+    created = client.post("/office/cycles/", {"slug": "2030", "name": "Pay 2030", "deadline": "2030-01-01T10:00"})
+    assert created.url == "/office/cycles/2030/"
+    upload = io.BytesIO(json.dumps(office_key_document).encode())
+    upload.name = "office-public-key.json"
+    client.post("/office/cycles/2030/office-key", {"public_key": upload})
+    assert Cycle.objects.get(slug="2030").office_key_fingerprint == office_key_document["fingerprint"]
+    client.post("/office/cycles/2030/invitations/new", {"employer": world.acme.pk, "note": "HR", "valid_days": 10})
+    page = client.get("/office/cycles/2030/")
+    assert Invitation.objects.get(cycle__slug="2030").hint.encode() in page.content
+    assert b"copy it now" in page.content  # the code is shown once...
+    assert b"copy it now" not in client.get("/office/cycles/2030/").content  # ...and only once
+    client.post("/office/cycles/2030/open")
+    assert Cycle.objects.get(slug="2030").state == "open"
+
+
+def test_office_mistakes_show_a_message_not_an_error_page(world, make_cycle):
+    make_cycle(state="open")
+    client = signed_in(world, "ana")
+    page = client.post("/office/cycles/2026/open", follow=True)
+    assert b"is open and cannot be opened" in page.content
+    bad_key = io.BytesIO(b'{"format": "nonsense"}')
+    bad_key.name = "k.json"
+    page = client.post("/office/cycles/2026/office-key", {"public_key": bad_key}, follow=True)
+    assert b"fixed once it opens" in page.content
+    page = client.post("/office/cycles/", {"slug": "", "name": "", "deadline": "soon"})
+    assert b"Enter a valid date/time" in page.content
+
+
+def test_the_cycle_page_shows_participation_but_no_figures(world, make_cycle):
+    make_cycle(state="open")
+    page = signed_in(world, "ana").get("/office/cycles/2026/").content.decode()
+    assert "Acme Analytics" in page and "Birch Hospital" in page
+    assert "nothing yet" in page
+
+
+def test_the_employer_home_lists_its_cycles_and_enrols_with_a_code(world, make_cycle):
+    from compact.services.invitations import invitation_create
+
+    make_cycle("2026", state="open", enrol=("acme",))
+    other = make_cycle("2027", state="open", enrol=())
+    _, code = invitation_create(principal=world.principal("ana"), cycle=other)
+    client = signed_in(world, "alice")
+    home = client.get("/employer/").content.decode()
+    assert "Pay gaps 2026" in home and "Pay gaps 2027" not in home
+    page = client.post("/employer/enrol", {"cycle": "2027", "code": code}, follow=True).content.decode()
+    assert "Acme Analytics is enrolled in cycle 2027" in page and "Pay gaps 2027" in page
+    again = client.post("/employer/enrol", {"cycle": "2027", "code": code}, follow=True).content.decode()
+    assert "already used" in again
+    assert "There is no cycle called" in client.post(
+        "/employer/enrol", {"cycle": "nope", "code": code}, follow=True
+    ).content.decode()
+
+
+def test_employer_keys_are_shown_once_and_revocable(world):
+    client = signed_in(world, "alice")
+    page = client.post("/employer/api-keys/new", {"name": "payroll"}, follow=True).content.decode()
+    key = ApiKey.objects.get(employer=world.acme)
+    assert f"tc_{key.prefix}_" in page
+    assert f"tc_{key.prefix}_" in client.get("/employer/").content.decode()  # prefix is fine...
+    assert "copy it now" not in client.get("/employer/").content.decode()  # ...the secret is gone
+    client.post(f"/employer/api-keys/{key.pk}/revoke")
+    key.refresh_from_db()
+    assert key.revoked_at is not None
+    bob_key = ApiKey.objects.create(employer=world.birch, name="b", prefix="bbbb", key_hash="0" * 64)
+    assert client.post(f"/employer/api-keys/{bob_key.pk}/revoke").status_code == 404
+
+
+def test_admin_adds_people_and_weak_passwords_are_refused(world):
+    client = signed_in(world, "root")
+    page = client.post(
+        "/people/", {"username": "newbie", "email": "n@example.org", "password": "password", "role": "analyst"},
+        follow=True,
+    ).content.decode()
+    assert "too common" in page
+    client.post("/people/", {"username": "newbie", "email": "n@example.org", "password": "a much longer pass 9", "role": "analyst"})
+    assert "newbie" in client.get("/people/").content.decode()
+
+
+def test_every_form_field_has_a_label(world, make_cycle):
+    import re
+
+    make_cycle(state="draft", enrol=())
+    pages = [signed_in(world, "ana").get("/office/cycles/2026/"), signed_in(world, "alice").get("/employer/"),
+             signed_in(world, "root").get("/people/")]
+    for page in pages:
+        html = page.content.decode()
+        ids = re.findall(r'<(?:input|select|textarea)[^>]*\bid="([^"]+)"', html)
+        for field_id in ids:
+            assert f'for="{field_id}"' in html, field_id
