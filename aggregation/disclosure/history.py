@@ -7,7 +7,9 @@ against new figures exactly where an attacker could.
 
 Guarantees of ``revision_suppress``:
 - a cell suppressed in an earlier release stays suppressed (Reason.HISTORY): publishing it now
-  would hand out the old hidden value up to the change;
+  would hand out the old hidden value up to the change. It keeps the protection it had: a
+  margin if the primary rules flag it on the current figures, otherwise it must only not be
+  pinned down (as a secondary cell in the earlier release);
 - in a cohort where fewer than ``min_employers`` employers changed, a cell whose rounded
   figures differ from the earlier published ones is suppressed (Reason.REVISION): the
   difference would be those few employers' own contribution. Cells whose rounded figures are
@@ -147,6 +149,11 @@ def revision_suppress(
                 why = Reason.REVISION
         if why is None:
             continue
-        if status[k, i] in (CellStatus.PUBLISHED, CellStatus.ZERO, CellStatus.SECONDARY):
+        if why is Reason.REVISION and status[k, i] != CellStatus.PRIMARY:
+            # The change is a few employers' own contribution: sensitive, with a margin.
             status[k, i] = CellStatus.PRIMARY
+        elif status[k, i] in (CellStatus.PUBLISHED, CellStatus.ZERO):
+            # Hidden before: stays hidden. It needs a margin only if it is sensitive now
+            # (primary rules); otherwise, as in the earlier release, it must not be pinned down.
+            status[k, i] = CellStatus.SECONDARY
         reasons[(k, i)] = tuple(dict.fromkeys((*reasons.get((k, i), ()), why)))
