@@ -276,3 +276,20 @@ def populated_cycle(world, office_private_key, office_key_document):
         return Populated(cycle=cycle, vectors=vecs, employers=[e for e, _ in made])
 
     return build
+
+
+DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback", "live_server"}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Mark ``nodb`` every test that touches neither the database nor a broker.
+
+    Those tests cannot behave differently on PostgreSQL and Redis, so the second pass of
+    ``.ci/run`` leaves them out (docs/decisions.md, "CI runs the suite twice").
+    """
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if fixtures & DB_FIXTURES or item.get_closest_marker("django_db") or item.get_closest_marker("worker"):
+            continue
+        item.add_marker(pytest.mark.nodb)
