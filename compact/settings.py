@@ -191,6 +191,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 UNMASK_CHECKPOINT_EVERY = env.int("UNMASK_CHECKPOINT_EVERY", default=500)
+# A finished unmask queues the draft release build (off only for workers in tests that are
+# about the unmask itself: the build would outlive the test).
+RELEASE_BUILD_AFTER_UNMASK = env.bool("RELEASE_BUILD_AFTER_UNMASK", default=True)
 CELERY_BEAT_SCHEDULE = {
     "resume-stalled-unmasks": {
         "task": "aggregation.tasks.unmask_resume_stalled",

@@ -344,6 +344,8 @@ def _after_unmask(cycle_id: int) -> None:
     """The draft release is built by its own task once the aggregates are committed."""
     from aggregation.tasks import release_build_task
 
+    if not settings.RELEASE_BUILD_AFTER_UNMASK:
+        return
     release_build_task.delay(cycle_id)
 
 
