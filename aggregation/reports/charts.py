@@ -108,8 +108,8 @@ def share_bars(rows: list[dict], *, label_key: str, categories: list[str], title
     if shown:
         ax.set_yticks(range(len(shown)), [r[label_key] for r in shown])
         ax.invert_yaxis()
-        ax.legend(ncol=len(categories), loc="upper center", bbox_to_anchor=(0.5, -0.18 - 0.02 * len(shown) ** 0.5),
-                  frameon=False)
+        # Above the bars: below them it collides with the axis label when there are few rows.
+        ax.legend(ncol=len(categories), loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False)
     ax.set_xlim(0, 100)
     ax.set_xlabel("share of people, %")
     table = []
