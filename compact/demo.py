@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -265,8 +266,9 @@ class DemoRun:
         )
         office = Client()
         office.force_login(self.analyst_user)
-        (self.out / "office-review.html").write_bytes(office.get(f"/office/cycles/{SLUG}/review/").content)
-        (self.out / "office-draft-report.html").write_bytes(office.get(f"/office/cycles/{SLUG}/review/report").content)
+        for name, path in (("office-review.html", f"/office/cycles/{SLUG}/review/"),
+                           ("office-draft-report.html", f"/office/cycles/{SLUG}/review/report")):
+            (self.out / name).write_text(self._standalone(office.get(path).content.decode()), encoding="utf-8")
         release_publish(principal=self.analyst, cycle=self.cycle)
         public = {
             "release.json": f"/api/v1/cycles/{SLUG}/release",
@@ -280,6 +282,19 @@ class DemoRun:
             (self.out / name).write_bytes(response.content)
         self._step(f"Published; public report written as {', '.join(public)} in {self.out}.")
         self._benchmark()
+
+    @staticmethod
+    def _standalone(html: str) -> str:
+        """A page saved to a file, with its local stylesheets inlined so it reads the same."""
+        from django.contrib.staticfiles import finders
+
+        def inline(match: re.Match) -> str:
+            found = finders.find(match.group(1))
+            if not found:
+                return match.group(0)
+            return f"<style>\n{Path(found).read_text(encoding='utf-8')}\n</style>"
+
+        return re.sub(r'<link rel="stylesheet" href="/static/([^"]+)">', inline, html)
 
     def _benchmark(self) -> None:
         from employers.client.cli import main as client

@@ -27,6 +27,12 @@ def test_the_demo_runs_end_to_end_on_a_fresh_data_directory(tmp_path):
     receipts = list((out / "employers").glob("*/receipt-v*.json"))
     assert len(receipts) == 12
     assert "No hostname" not in result.stderr
+    for name in ("release.json", "release.csv", "report.html", "report.pdf", "office-review.html"):
+        assert (out / name).stat().st_size > 0, name
+    review = (out / "office-review.html").read_text()
+    # Saved pages read the same from the file: their stylesheet is inlined, not linked to /static.
+    assert "Audit certificate" in review and "<style>" in review and 'href="/static/' not in review
+    assert (out / "report.pdf").read_bytes().startswith(b"%PDF")
     # A second run on the same database refuses clearly instead of half-running.
     again = subprocess.run([sys.executable, "manage.py", "demo", "--employers", "12", "--out", str(out)],
                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
