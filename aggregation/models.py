@@ -87,6 +87,7 @@ class CohortAggregate(models.Model):
 class ReleaseState(models.TextChoices):
     DRAFT = "draft", "Draft, awaiting review"
     REFUSED = "refused", "Refused by the audit"
+    FAILED = "failed", "Could not be built"
     PUBLISHED = "published", "Published"
 
 

@@ -130,6 +130,18 @@ def office_draft_report(request, slug):
 
 @office_required
 @require_POST
+def office_rebuild(request, slug):
+    cycle = _cycle_or_404(request, slug)
+    run_service(
+        request,
+        lambda: releases.release_rebuild(principal=principal_of(request), cycle=cycle),
+        success="A new release is being built; this page shows it when it is ready.",
+    )
+    return redirect("office-review", slug=slug)
+
+
+@office_required
+@require_POST
 def office_publish(request, slug):
     cycle = _cycle_or_404(request, slug)
     run_service(

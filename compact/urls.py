@@ -46,6 +46,7 @@ urlpatterns = [
     path("office/cycles/<slug:slug>/review/", release_views.office_review, name="office-review"),
     path("office/cycles/<slug:slug>/review/report", release_views.office_draft_report, name="office-draft-report"),
     path("office/cycles/<slug:slug>/review/publish", release_views.office_publish, name="office-publish"),
+    path("office/cycles/<slug:slug>/review/build", release_views.office_rebuild, name="office-rebuild"),
     path("", include("employers.browser_urls")),
     path("api/v1/", include("compact.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -114,6 +114,15 @@ class DraftReleaseView(OfficeBase):
         })
 
 
+class RebuildView(OfficeBase):
+    @extend_schema(request=None, responses={202: OpenApiTypes.OBJECT},
+                   summary="Build the release again after it was refused or could not be built")
+    def post(self, request, slug):
+        cycle = self.cycle(request, slug)
+        releases.release_rebuild(principal=principal_of(request), cycle=cycle)
+        return Response({"cycle": cycle.slug, "queued": True}, status=202)
+
+
 class PublishView(OfficeBase):
     @extend_schema(request=None, responses=OpenApiTypes.OBJECT, summary="Publish the reviewed draft release")
     def post(self, request, slug):

@@ -13,11 +13,14 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from aggregation.disclosure.cohorts import atom_name, cohort_totals_from_aggregate
+from aggregation.disclosure.audit import AuditError
+from aggregation.disclosure.cohorts import CohortError, atom_name, cohort_totals_from_aggregate
 from aggregation.disclosure.export import release_to_csv, release_to_json
-from aggregation.disclosure.history import PreviousRelease
+from aggregation.disclosure.history import HistoryError, PreviousRelease
+from aggregation.disclosure.lp import SolverError
 from aggregation.disclosure.policy import DisclosurePolicy
 from aggregation.disclosure.release import release_build
+from aggregation.disclosure.secondary import ProtectionError
 from aggregation.metrics.gaps import release_gap_metrics
 from aggregation.metrics.rows import row_metrics
 from aggregation.models import Release, ReleaseState, UnmaskJob
@@ -80,8 +83,19 @@ def release_build_for_cycle(*, cycle: Cycle) -> Release:
         PreviousRelease(document=r.document, changed_atoms=frozenset())
         for r in Release.objects.filter(cycle=cycle, state=ReleaseState.PUBLISHED).order_by("number")
     ]
-    draft = release_build(cohorts=cohorts, policy=policy, previous=previous)
     number = (Release.objects.filter(cycle=cycle).aggregate(n=Max("number"))["n"] or 0) + 1
+    try:
+        draft = release_build(cohorts=cohorts, policy=policy, previous=previous)
+    except (SolverError, ProtectionError, AuditError, HistoryError, CohortError) as exc:
+        # Recorded, not lost in a worker log: the office sees why and can build again.
+        release = Release.objects.create(
+            cycle=cycle, number=number, state=ReleaseState.FAILED, document=None,
+            certificate={"passed": False, "policy_version": policy.version}, policy_version=policy.version,
+            error=f"The release could not be built: {exc}",
+        )
+        audit_record(principal=SYSTEM, action="release.failed", obj=release, cycle=cycle,
+                     details={"number": number, "error": str(exc)[:500]})
+        return release
     certificate = draft.certificate.as_dict()
     participants = aggregates["all"].scalar("submissions")
     if draft.publishable:
@@ -103,6 +117,24 @@ def release_build_for_cycle(*, cycle: Cycle) -> Release:
         details={"number": number, "worst_protection_ratio": certificate.get("worst_protection_ratio")},
     )
     return release
+
+
+@transaction.atomic
+def release_rebuild(*, principal: Principal, cycle: Cycle) -> None:
+    """Queue a new build after a release was refused or could not be built."""
+    require_office(principal)
+    cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
+    if cycle.state != CycleState.UNMASKED:
+        raise Conflict(f"Cycle {cycle.slug} is {cycle.state}; a release is built after the unmask.")
+    latest = Release.objects.filter(cycle=cycle).order_by("-number").first()
+    if latest is not None and latest.state == ReleaseState.DRAFT:
+        raise Conflict(f"Release {latest.number} of {cycle.slug} is a draft awaiting review; "
+                       "publish it or let it stand.")
+    audit_record(principal=principal, action="release.rebuild_requested", obj=cycle, cycle=cycle,
+                 details={"after": latest.number if latest else None})
+    from aggregation.tasks import release_build_task
+
+    transaction.on_commit(lambda: release_build_task.delay(cycle.pk))
 
 
 def release_latest(*, cycle: Cycle) -> Release | None:

@@ -33,6 +33,7 @@ urlpatterns = [
     path("cycles/<slug:slug>/release.csv", agg.PublicReleaseCsvView.as_view(), name="api-release-csv"),
     path("cycles/<slug:slug>/release/latest", agg.DraftReleaseView.as_view(), name="api-release-latest"),
     path("cycles/<slug:slug>/release/publish", agg.PublishView.as_view(), name="api-release-publish"),
+    path("cycles/<slug:slug>/release/build", agg.RebuildView.as_view(), name="api-release-build"),
     path("employers/", v.EmployerListView.as_view(), name="api-employers"),
     path("employers/<int:pk>/", v.EmployerDetailView.as_view(), name="api-employer"),
     path("employers/<int:pk>/api-keys/", v.ApiKeyListView.as_view(), name="api-api-keys"),

@@ -86,6 +86,43 @@ def test_with_the_automatic_build_off_the_unmask_queues_no_release(world, no_bui
 
 
 @pytest.mark.auto_release
+def test_a_build_that_fails_is_recorded_and_the_office_can_build_again(
+    world, monkeypatch, no_build_after_unmask, unmasked, django_capture_on_commit_callbacks
+):
+    from aggregation.disclosure.lp import SolverError
+
+    cycle = Cycle.objects.get(slug="2026")
+
+    def stalls(**kwargs):
+        raise SolverError("HiGHS stopped with status Time limit reached.")
+
+    with monkeypatch.context() as m:
+        m.setattr("aggregation.services.releases.release_build", stalls)
+        failed = releases.release_build_for_cycle(cycle=cycle)
+    assert failed.state == ReleaseState.FAILED and failed.document is None
+    assert "could not be built" in failed.error and "Time limit" in failed.error
+    office = world.client("ana")
+    assert office.post("/api/v1/cycles/2026/release/publish").json()["code"] == "audit_failed"
+    latest = office.get("/api/v1/cycles/2026/release/latest").json()
+    assert latest["state"] == "failed" and "Time limit" in latest["error"]
+
+    from django.test import Client
+
+    page = Client()
+    page.force_login(world.ana)
+    review = page.get("/office/cycles/2026/review/").content.decode()
+    assert "not built" in review and "Build the release again" in review
+
+    assert world.client("alice").post("/api/v1/cycles/2026/release/build").status_code == 403
+    with django_capture_on_commit_callbacks(execute=True):
+        assert office.post("/api/v1/cycles/2026/release/build").status_code == 202  # eager: built now
+    rebuilt = releases.release_latest(cycle=cycle)
+    assert rebuilt.number == 2 and rebuilt.state == ReleaseState.DRAFT and rebuilt.passed
+    again = office.post("/api/v1/cycles/2026/release/build")
+    assert again.status_code == 409 and "draft awaiting review" in again.json()["detail"]
+
+
+@pytest.mark.auto_release
 def test_a_release_the_audit_refused_cannot_be_published(world, unmasked):
     release = Release.objects.get()
     Release.objects.filter(pk=release.pk).update(

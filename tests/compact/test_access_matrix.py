@@ -12,6 +12,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from compact.models import Cycle
 from compact.services import invitations
 from employers.services.organisations import api_key_create
 
@@ -28,7 +29,9 @@ def scene(world, make_cycle, office_key_document):
     birch_key, _ = api_key_create(principal=world.principal("bob"), employer=world.birch, name="payroll")
     acme_key, _ = api_key_create(principal=world.principal("alice"), employer=world.acme, name="payroll")
     _, code = invitations.invitation_create(principal=world.principal("ana"), cycle=draft)
-    return {"birch_key": birch_key, "acme_key": acme_key, "code_2027": code, "key_doc": office_key_document}
+    invitation, _ = invitations.invitation_create(principal=world.principal("ana"), cycle=Cycle.objects.get(slug="2026"))
+    return {"birch_key": birch_key, "acme_key": acme_key, "code_2027": code, "key_doc": office_key_document,
+            "invitation_2026": invitation}
 
 
 def future() -> str:
@@ -129,7 +132,36 @@ CASES = [
         (401, 403, 403, 403, 200),
     ),
     ("audit events", "get", lambda w, s, r: "/api/v1/audit-events/", None, (401, 200, 200, 200, 200)),
+    ("office api keys", "get", lambda w, s, r: "/api/v1/me/api-keys", None, (401, 403, 403, 200, 200)),
+    (
+        "invitation revoke",
+        "post",
+        lambda w, s, r: f"/api/v1/cycles/2026/invitations/{s['invitation_2026'].pk}/revoke",
+        None,
+        (401, 403, 403, 200, 200),
+    ),
+    # The cycle key and the submission history are the enrolled employers' own; the office sees
+    # participation metadata instead.
+    ("cycle key", "get", lambda w, s, r: "/api/v1/cycles/2026/cycle-key", None, (401, 200, 200, 403, 403)),
+    ("cycle key of Birch only", "get", lambda w, s, r: "/api/v1/cycles/2025/cycle-key", None, (401, 404, 200, 403, 403)),
+    ("submissions", "get", lambda w, s, r: "/api/v1/cycles/2026/submissions", None, (401, 200, 200, 403, 403)),
+    ("submissions of Birch only", "get", lambda w, s, r: "/api/v1/cycles/2025/submissions", None, (401, 404, 200, 403, 403)),
+    # A sealed file that is not one: employers reach validation, the office may not submit.
+    ("submit", "post", lambda w, s, r: "/api/v1/cycles/2026/submissions", lambda w, s, r: {"format": "x"},
+     (401, 400, 400, 403, 403)),
+    # The unmask and release of an open cycle: the office is told why not yet, employers are refused.
+    ("unmask request", "get", lambda w, s, r: "/api/v1/cycles/2026/unmask", None, (401, 403, 403, 409, 409)),
+    ("unmask mask sum", "post", lambda w, s, r: "/api/v1/cycles/2026/unmask/mask-sums",
+     lambda w, s, r: {"cohort": "all", "mask_sum": "AAAA"}, (401, 403, 403, 404, 404)),
+    ("unmask start", "post", lambda w, s, r: "/api/v1/cycles/2026/unmask/start", None, (401, 403, 403, 404, 404)),
+    ("unmask status", "get", lambda w, s, r: "/api/v1/cycles/2026/unmask/status", None, (401, 403, 403, 404, 404)),
+    ("release", "get", lambda w, s, r: "/api/v1/cycles/2026/release", None, (404, 404, 404, 404, 404)),
+    ("release csv", "get", lambda w, s, r: "/api/v1/cycles/2026/release.csv", None, (404, 404, 404, 404, 404)),
+    ("release latest", "get", lambda w, s, r: "/api/v1/cycles/2026/release/latest", None, (401, 403, 403, 404, 404)),
+    ("release publish", "post", lambda w, s, r: "/api/v1/cycles/2026/release/publish", None, (401, 403, 403, 409, 409)),
+    ("release build", "post", lambda w, s, r: "/api/v1/cycles/2026/release/build", None, (401, 403, 403, 409, 409)),
     ("schema", "get", lambda w, s, r: "/api/schema/", None, (200, 200, 200, 200, 200)),
+    ("api docs", "get", lambda w, s, r: "/api/docs/", None, (200, 200, 200, 200, 200)),
 ]
 
 
@@ -143,6 +175,25 @@ def test_access_matrix(world, scene, case, role):
         kwargs["data"] = body(world, scene, role)
     response = getattr(client, method)(url(world, scene, role), **kwargs)
     assert response.status_code == expected[ROLES.index(role)], (label, role, response.content[:300])
+
+
+def test_every_api_endpoint_is_in_the_matrix(world, scene):
+    """A new endpoint without a row here fails this test."""
+    from django.urls import get_resolver, resolve
+
+    api = get_resolver().url_patterns
+    names = set()
+
+    def walk(patterns):
+        for p in patterns:
+            if hasattr(p, "url_patterns"):
+                walk(p.url_patterns)
+            elif p.name and p.name.startswith("api-"):
+                names.add(p.name)
+
+    walk(api)
+    covered = {resolve(url(world, scene, "ana").split("?")[0]).url_name for _, _, url, _, _ in CASES}
+    assert names - covered == set()
 
 
 def _names(response, key="name"):
