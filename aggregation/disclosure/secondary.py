@@ -51,10 +51,40 @@ def is_hidden(status: np.ndarray) -> np.ndarray:
     return (status == CellStatus.PRIMARY) | (status == CellStatus.SECONDARY)
 
 
+# What the reports read (aggregation/metrics/gaps.py): the Female and Male cells of the
+# job x gender, race x gender and gender tables, and the cohort totals. Hiding one of those
+# costs a gap in the report; hiding a finest cell, a Nonbinary cell or another margin costs a
+# figure nobody reads a gap from. Weights per cell hidden (docs/decisions.md, "Suppression
+# cost").
+KEY_GENDERS = frozenset({"Female", "Male"})
+KEY_TABLES = frozenset({("job_category", "gender"), ("race_ethnicity", "gender"), ("gender",)})
+COST_KEY = 20.0
+COST_MARGIN = 3.0
+COST_FINE = 1.0
+
+
+def cell_weights(structure) -> np.ndarray:
+    """Weight of hiding each table cell of one cohort (see the constants above)."""
+    out = np.empty(structure.n_cells)
+    for i in range(structure.n_cells):
+        dims = structure.tables[structure.table_of[i]].dims
+        gender = structure.labels[i].get("gender")
+        if not dims or (dims in KEY_TABLES and gender in KEY_GENDERS):
+            out[i] = COST_KEY
+        elif len(dims) == int(structure.depth.max()) or gender is not None:
+            # The finest table, and every Nonbinary (or other non-binary) cell of a margin.
+            out[i] = COST_FINE
+        else:
+            out[i] = COST_MARGIN
+    return out
+
+
 def suppression_cost(space: ReleaseSpace) -> np.ndarray:
-    """Cost of hiding each cell: one per cell, with a small preference for smaller cells."""
+    """Cost of hiding each cell: what the reports lose (``cell_weights``), with a small
+    preference for smaller cells among cells of the same weight."""
     h = space.exact["headcount"].ravel().astype(np.float64)
-    return 1.0 + 0.05 * np.log10(1.0 + h)
+    weights = np.tile(cell_weights(space.structure), space.n_cohorts)
+    return weights * (1.0 + 0.05 * np.log10(1.0 + h))
 
 
 def identities(space: ReleaseSpace) -> list[np.ndarray]:
