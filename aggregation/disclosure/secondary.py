@@ -7,7 +7,8 @@ Method (docs/decisions.md, "Secondary suppression"):
    hidden member, else subtraction recovers it; the cheapest published member joins it.
 2. Certification: LPs push random mixes of hidden cells up and down with every published cell
    fixed; each solution is a perturbation that protects every cell it moves far enough, so
-   most primary cells need no LP of their own (``Protector.certify``).
+   most primary cells need no LP of their own (``Protector.certify``). Certification runs
+   again as step 3 hides cells, since each new hidden cell opens perturbations for others.
 3. Protection LPs (the classic Kelly/Fischetti-Salazar single-cell heuristic, on HiGHS): for
    each primary cell and measure, the cheapest set of cells such that a perturbation of the
    whole release that keeps every published value fixed can move the cell up by its upper
@@ -15,7 +16,8 @@ Method (docs/decisions.md, "Secondary suppression"):
    between cohorts. Cells that move only down may move at most ``value - isqrt(sum x^2)``, so
    the perturbation survives any single employer subtracting its own figures; reversed (all
    cells may go down to zero) it gives the lower protection. Cells already hidden cost
-   nothing, so later cells reuse earlier patterns.
+   nothing, so later cells reuse earlier patterns. What a hidden cell costs is weighted by
+   what the reports read (``suppression_cost``).
 4. The audit (``audit.py``) then checks; cells it finds short are protected again with a
    larger level, or hidden around by ``escalate`` (``release.py`` drives that loop).
 
