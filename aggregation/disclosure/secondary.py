@@ -7,7 +7,8 @@ Method (docs/decisions.md, "Secondary suppression"):
    hidden member, else subtraction recovers it; the cheapest published member joins it.
 2. Certification: LPs push random mixes of hidden cells up and down with every published cell
    fixed; each solution is a perturbation that protects every cell it moves far enough, so
-   most primary cells need no LP of their own (``Protector.certify``).
+   most primary cells need no LP of their own (``Protector.certify``). Certification runs
+   again as step 3 hides cells, since each new hidden cell opens perturbations for others.
 3. Protection LPs (the classic Kelly/Fischetti-Salazar single-cell heuristic, on HiGHS): for
    each primary cell and measure, the cheapest set of cells such that a perturbation of the
    whole release that keeps every published value fixed can move the cell up by its upper
@@ -15,7 +16,8 @@ Method (docs/decisions.md, "Secondary suppression"):
    between cohorts. Cells that move only down may move at most ``value - isqrt(sum x^2)``, so
    the perturbation survives any single employer subtracting its own figures; reversed (all
    cells may go down to zero) it gives the lower protection. Cells already hidden cost
-   nothing, so later cells reuse earlier patterns.
+   nothing, so later cells reuse earlier patterns. What a hidden cell costs is weighted by
+   what the reports read (``suppression_cost``).
 4. The audit (``audit.py``) then checks; cells it finds short are protected again with a
    larger level, or hidden around by ``escalate`` (``release.py`` drives that loop).
 
@@ -41,6 +43,11 @@ from aggregation.disclosure.space import ReleaseSpace
 HIDDEN_COST = 1e-3
 # Below this many levels, one protection LP per level is cheaper than batch certification.
 CERTIFY_MIN = 50
+# Certification rounds go on while one LP credits at least this many levels (a single-cell
+# protection LP credits one, at about the same cost).
+CERTIFY_GAIN = 3
+# Certification runs again after this many protection LPs, if one of them hid a cell.
+RECERTIFY_EVERY = 10
 
 
 class ProtectionError(RuntimeError):
@@ -51,10 +58,40 @@ def is_hidden(status: np.ndarray) -> np.ndarray:
     return (status == CellStatus.PRIMARY) | (status == CellStatus.SECONDARY)
 
 
+# What the reports read (aggregation/metrics/gaps.py): the Female and Male cells of the
+# job x gender, race x gender and gender tables, and the cohort totals. Hiding one of those
+# costs a gap in the report; hiding a finest cell, a Nonbinary cell or another margin costs a
+# figure nobody reads a gap from. Weights per cell hidden (docs/decisions.md, "Suppression
+# cost").
+KEY_GENDERS = frozenset({"Female", "Male"})
+KEY_TABLES = frozenset({("job_category", "gender"), ("race_ethnicity", "gender"), ("gender",)})
+COST_KEY = 20.0
+COST_MARGIN = 3.0
+COST_FINE = 1.0
+
+
+def cell_weights(structure) -> np.ndarray:
+    """Weight of hiding each table cell of one cohort (see the constants above)."""
+    out = np.empty(structure.n_cells)
+    for i in range(structure.n_cells):
+        dims = structure.tables[structure.table_of[i]].dims
+        gender = structure.labels[i].get("gender")
+        if not dims or (dims in KEY_TABLES and gender in KEY_GENDERS):
+            out[i] = COST_KEY
+        elif len(dims) == int(structure.depth.max()) or gender is not None:
+            # The finest table, and every Nonbinary (or other non-binary) cell of a margin.
+            out[i] = COST_FINE
+        else:
+            out[i] = COST_MARGIN
+    return out
+
+
 def suppression_cost(space: ReleaseSpace) -> np.ndarray:
-    """Cost of hiding each cell: one per cell, with a small preference for smaller cells."""
+    """Cost of hiding each cell: what the reports lose (``cell_weights``), with a small
+    preference for smaller cells among cells of the same weight."""
     h = space.exact["headcount"].ravel().astype(np.float64)
-    return 1.0 + 0.05 * np.log10(1.0 + h)
+    weights = np.tile(cell_weights(space.structure), space.n_cohorts)
+    return weights * (1.0 + 0.05 * np.log10(1.0 + h))
 
 
 def identities(space: ReleaseSpace) -> list[np.ndarray]:
@@ -252,8 +289,7 @@ class Protector:
         self.cap_insider = np.maximum(self.value - space.insider_floor(measure), 0.0)
         self.best_up = np.zeros(space.size)
         self.best_down = np.zeros(space.size)
-        self.certify_lps = 0
-        self.certify_seconds = 0.0
+        self.certifiers: dict[bool, ProtectionLP] = {}
 
     def lp(self, insider: bool) -> ProtectionLP:
         if insider not in self.lps:
@@ -281,45 +317,61 @@ class Protector:
 
         For each side, LPs push a random positive mix of the open cells up (insider caps) or
         down (outside caps) while every published cell stays fixed; every solution is a
-        perturbation that ``remember`` credits to all cells. Stops when a round certifies less
-        than a twentieth of what is left.
+        perturbation that ``remember`` credits to all cells. Stops when a round credits fewer
+        than ``CERTIFY_GAIN`` levels. Called again after more cells are hidden, it goes on from
+        the same LPs with those cells freed.
         """
-        flat = self.status.ravel()
-        hidden = is_hidden(flat)
-        published = np.flatnonzero(~hidden)
-        rising = np.flatnonzero(hidden)
         for up in (True, False):
-            lp = ProtectionLP(self.space, self.measure, self.status, self.cost, insider=up)
-            # Only costs change between these solves: the primal simplex keeps its basis.
-            lp.solver.highs.setOptionValue("simplex_strategy", 4)
-            zeros = np.zeros(published.size)
-            lp.solver.set_bounds(lp.pos0 + published, zeros, zeros)
-            lp.solver.set_bounds(lp.neg0 + published, zeros, zeros)
-            # Keep the LP bounded: no hidden cell needs to rise by more than ten times itself.
-            lp.solver.set_bounds(lp.pos0 + rising, np.zeros(rising.size),
-                                 10.0 * self.value[rising] + 10.0)
-            lp.solver.set_costs(np.arange(2 * self.space.size), np.zeros(2 * self.space.size))
+            lp = self.certify_lp(up)
             while True:
                 todo = [lv for lv in levels if not self.side_ok(lv, up)]
                 if len(todo) <= 3:
                     break
                 cells = np.asarray([lv.cell for lv in todo])
-                weights = rng.uniform(0.5, 1.5, cells.size) / np.asarray(
-                    [lv.upper if up else lv.lower for lv in todo])
+                need = np.asarray([lv.upper if up else lv.lower for lv in todo])
+                weights = rng.uniform(0.5, 1.5, cells.size) / need
                 sign = -1.0 if up else 1.0
+                # A target moved as far as it needs earns nothing more, so the optimum
+                # spreads the movement over as many targets as the hidden cells allow.
+                moving = lp.pos0 + cells if up else lp.neg0 + cells
+                lp.solver.set_bounds(moving, np.zeros(cells.size), need)
                 lp.solver.set_costs(lp.pos0 + cells, sign * weights)
                 lp.solver.set_costs(lp.neg0 + cells, -sign * weights)
                 x = lp.solver.solve()
                 lp.solver.set_costs(lp.pos0 + cells, np.zeros(cells.size))
                 lp.solver.set_costs(lp.neg0 + cells, np.zeros(cells.size))
+                lp.solver.set_bounds(
+                    moving, np.zeros(cells.size),
+                    10.0 * self.value[cells] + 10.0 if up else lp.cap_down[cells])
                 if x is None:
                     break
                 self.remember(x[lp.pos0 : lp.neg0] - x[lp.neg0 :])
                 left = sum(1 for lv in todo if not self.side_ok(lv, up))
-                if left > 0.95 * len(todo):
+                if len(todo) - left < CERTIFY_GAIN:
                     break
-            self.certify_lps += lp.solver.solves
-            self.certify_seconds += lp.solver.seconds
+
+    def certify_lp(self, up: bool) -> ProtectionLP:
+        """The certification LP of one side, with every cell hidden so far free to move."""
+        hidden = is_hidden(self.status.ravel())
+        lp = self.certifiers.get(up)
+        if lp is None:
+            lp = ProtectionLP(self.space, self.measure, self.status, self.cost, insider=up)
+            # Mostly costs change between these solves: the primal simplex keeps its basis.
+            lp.solver.highs.setOptionValue("simplex_strategy", 4)
+            published = np.flatnonzero(~hidden)
+            zeros = np.zeros(published.size)
+            lp.solver.set_bounds(lp.pos0 + published, zeros, zeros)
+            lp.solver.set_bounds(lp.neg0 + published, zeros, zeros)
+            lp.solver.set_costs(np.arange(2 * self.space.size), np.zeros(2 * self.space.size))
+            lp.free = np.zeros(self.space.size, dtype=bool)
+            self.certifiers[up] = lp
+        new = np.flatnonzero(hidden & ~lp.free)
+        if new.size:
+            # Keep the LP bounded: no hidden cell needs to rise by more than ten times itself.
+            lp.solver.set_bounds(lp.pos0 + new, np.zeros(new.size), 10.0 * self.value[new] + 10.0)
+            lp.solver.set_bounds(lp.neg0 + new, np.zeros(new.size), lp.cap_down[new])
+            lp.free[new] = True
+        return lp
 
     def side_ok(self, level: ProtectionLevel, up: bool) -> bool:
         if up:
@@ -362,10 +414,11 @@ class Protector:
             lp.mark_hidden(cells)
 
     def count(self, stats: dict) -> None:
-        lps = self.certify_lps + sum(lp.solver.solves for lp in self.lps.values())
-        seconds = self.certify_seconds + sum(lp.solver.seconds for lp in self.lps.values())
-        stats["protection_lps"] = stats.get("protection_lps", 0) + lps
-        stats["protection_seconds"] = stats.get("protection_seconds", 0.0) + seconds
+        solvers = [lp.solver for lp in (*self.lps.values(), *self.certifiers.values())]
+        stats["protection_lps"] = stats.get("protection_lps", 0) + sum(s.solves for s in solvers)
+        stats["protection_seconds"] = (
+            stats.get("protection_seconds", 0.0) + sum(s.seconds for s in solvers)
+        )
 
 
 def protect_cells(
@@ -388,19 +441,33 @@ def protect_cells(
         by_measure.setdefault(level.measure, []).append(level)
     for measure, todo in by_measure.items():
         protector = Protector(space, measure, status, cost)
-        if trust_witnesses and len(todo) > CERTIFY_MIN:
-            protector.certify(todo, np.random.default_rng(len(todo)))
+        certifying = trust_witnesses and len(todo) > CERTIFY_MIN
+        rng = np.random.default_rng(len(todo))
+        if certifying:
+            protector.certify(todo, rng)
         # Coarse cells first, then large before small: their patterns serve the small ones.
         todo.sort(key=lambda lv: (space.structure.depth[lv.cell % space.n_cells], -lv.upper))
-        for level in todo:
+        since, grown = 0, False
+        for j, level in enumerate(todo):
+            if certifying and grown and since >= RECERTIFY_EVERY:
+                # Cells hidden since the last certification open perturbations that protect
+                # many of the levels left at once.
+                rest = [lv for lv in todo[j:] if not protector.protected(lv)]
+                if len(rest) > CERTIFY_MIN:
+                    protector.certify(rest, rng)
+                since, grown = 0, False
             if not trust_witnesses:
                 protector.best_up[level.cell] = protector.best_down[level.cell] = 0.0
+            if protector.protected(level):
+                continue
             moved = protector.cells_for(level)
+            since += 1
             new = moved[flat[moved] == CellStatus.PUBLISHED]
             if new.size:
                 flat[new] = CellStatus.SECONDARY
                 protector.mark_hidden(new)
                 added += int(new.size)
+                grown = True
         protector.count(stats)
     return added
 
