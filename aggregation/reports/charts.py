@@ -45,6 +45,9 @@ def _svg(fig) -> str:
     return re.sub(r'(href="#|url\(#)([^")]+)', lambda m: f"{m.group(1)}{prefix}{m.group(2)}", text)
 
 
+FLAG = " (flagged)"
+
+
 def _pct(v: float) -> str:
     return f"{100 * v:.1f}%"
 
@@ -57,18 +60,25 @@ def gap_bars(rows: list[dict], *, label_key: str, value_key: str, title: str, th
     if shown:
         labels = [r[label_key] for r in shown]
         values = [100 * r[value_key] for r in shown]
-        colours = [OKABE_ITO[5] if threshold is not None and abs(v) >= 100 * threshold else OKABE_ITO[4] for v in values]
+        flagged = [threshold is not None and abs(v) >= 100 * threshold for v in values]
+        colours = [OKABE_ITO[5] if f else OKABE_ITO[4] for f in flagged]
         ax.barh(range(len(shown)), values, color=colours)
         ax.set_yticks(range(len(shown)), labels)
         ax.invert_yaxis()
-        for i, v in enumerate(values):
-            ax.text(v, i, f" {v:.1f}%", va="center", ha="left" if v >= 0 else "right", fontsize=8)
+        for i, (v, f) in enumerate(zip(values, flagged, strict=True)):
+            # The flag is written out, not only coloured.
+            ax.text(v, i, f" {v:.1f}%{FLAG if f else ''} ", va="center", ha="left" if v >= 0 else "right", fontsize=8)
     ax.axvline(0, color="#333333", linewidth=0.8)
     if threshold is not None:
         ax.axvline(100 * threshold, color=OKABE_ITO[5], linestyle="--", linewidth=0.8)
         ax.axvline(-100 * threshold, color=OKABE_ITO[5], linestyle="--", linewidth=0.8)
     ax.set_xlabel("gap, % of men's pay (positive: men earn more)")
-    table = [{"label": r[label_key], "value": "withheld" if r.get(value_key) is None else _pct(r[value_key])} for r in rows]
+    def cell(v: float | None) -> str:
+        if v is None:
+            return "withheld"
+        return _pct(v) + (FLAG if threshold is not None and abs(v) >= threshold else "")
+
+    table = [{"label": r[label_key], "value": cell(r.get(value_key))} for r in rows]
     return _svg(fig), table
 
 

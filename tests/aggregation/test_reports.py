@@ -42,6 +42,14 @@ def test_withheld_figures_are_labelled_not_drawn(release):
     assert ">B<" not in svg  # no bar, no label for a withheld value
 
 
+def test_gaps_at_the_threshold_are_flagged_in_words_not_only_colour():
+    rows = [{"job_category": "A", "mean_gap": 0.05}, {"job_category": "B", "mean_gap": 0.049},
+            {"job_category": "C", "mean_gap": -0.08}]
+    svg, table = charts.gap_bars(rows, label_key="job_category", value_key="mean_gap", title="t", threshold=0.05)
+    assert [r["value"] for r in table] == ["5.0% (flagged)", "4.9%", "-8.0% (flagged)"]
+    assert svg.count("(flagged)") == 2
+
+
 def test_suppressed_cells_in_the_report_say_so(release):
     for t in release["tables"]:
         if t["dimensions"] == ["gender"]:
