@@ -128,11 +128,14 @@ def release_build(
     secondary_done = time.perf_counter()
     previous_views = tuple(p.view(space) for p in previous)
     audits = []
+    targets: list[Target] = []
     step = 0
     for round_ in range(MAX_REPAIR_ROUNDS + 1):
         figures = figures_compute(space, status, policy)
         view = published_view(space, status, figures, policy)
-        certificate, targets = audit_release(space, status, view, policy, previous=previous_views)
+        certificate, targets = audit_release(
+            space, status, view, policy, previous=previous_views, witnesses=targets
+        )
         audits.append(certificate)
         if certificate.passed or round_ == MAX_REPAIR_ROUNDS:
             break

@@ -1,0 +1,50 @@
+"""A repair round's audit starts from the bounds the previous round reached.
+
+Hiding more cells only drops bounds from the attacker's LP, so the previous round's witness
+tables stay feasible; the audit may reuse them, and must reach the same verdict with no more LPs
+and never claim a bound beyond what the attacker can reach.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import POLICY
+
+from aggregation.disclosure.audit import SLACK, audit_release
+from aggregation.disclosure.figures import figures_compute
+from aggregation.disclosure.primary import CellStatus
+from aggregation.disclosure.release import published_view
+
+
+def _audit(space, status, witnesses=()):
+    view = published_view(space, status, figures_compute(space, status, POLICY), POLICY)
+    return audit_release(space, status, view, POLICY, witnesses=witnesses)
+
+
+@pytest.mark.slow
+def test_witnesses_of_a_stricter_release_give_the_same_verdict_with_fewer_lps(scenario):
+    _, draft, _ = scenario
+    space = draft.space
+    status = draft.status.copy()
+    # A repair round hides more cells: here every fifth published cell with people.
+    published = np.flatnonzero((status.ravel() == CellStatus.PUBLISHED) & (space.exact["headcount"].ravel() > 0))
+    assert published.size > 10
+    status.ravel()[published[::5]] = CellStatus.SECONDARY
+
+    fresh, fresh_targets = _audit(space, status)
+    seeded, seeded_targets = _audit(space, status, witnesses=draft.targets)
+
+    assert seeded.passed == fresh.passed and seeded.cells_short == fresh.cells_short
+    assert seeded.exact_disclosures == fresh.exact_disclosures
+    assert seeded.lps < fresh.lps
+    exact = {(t.cell, t.measure): t for t in fresh_targets}
+    for t in seeded_targets:
+        assert t.low <= t.value <= t.high
+        truth = exact[(t.cell, t.measure)]
+        # Witness bounds are reachable tables: never beyond the attacker's exact bounds.
+        if truth.low_exact:
+            assert t.low >= truth.low - 1e-6 * max(1.0, t.value) - SLACK
+        if truth.high_exact:
+            assert t.high <= truth.high + 1e-6 * max(1.0, t.value) + SLACK
+
