@@ -1,6 +1,6 @@
 """Disclosure-control benchmark: our release build against τ-ARGUS (pytauargus), and at scale.
 
-Usage: ``.venv/bin/python benchmarks/disclosure.py [--peer-employers 300 1000] [--full 10000]``
+Usage: ``.venv/bin/python benchmarks/disclosure.py [--peer-employers 300 1000] [--full 10000] [--industries 12]``
 (needs the ``bench`` extra for the peer: ``pip install -e ".[bench]"``).
 
 1. Peer comparison on the table τ-ARGUS can take as it is: one cohort's job x race x gender
@@ -127,9 +127,9 @@ def peer_comparison(n_employers: int, seed: int) -> dict:
     }
 
 
-def full_release(n_employers: int, seed: int) -> dict:
+def full_release(n_employers: int, seed: int, industries: int = 12) -> dict:
     started = time.perf_counter()
-    pop = population(n_employers, seed)
+    pop = population(n_employers, seed, industries)
     cohorts = population_cohorts(pop)
     prepared = time.perf_counter()
     draft = release_build(cohorts=cohorts, policy=DisclosurePolicy())
@@ -161,13 +161,14 @@ def main() -> None:
     parser.add_argument("--peer-employers", type=int, nargs="*", default=[300, 1000])
     parser.add_argument("--full", type=int, nargs="*", default=[10_000])
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--industries", type=int, default=12, help="industries of the full-release population")
     args = parser.parse_args()
     out = {"machine": machine(), "peer": [], "full": []}
     for n in args.peer_employers:
         out["peer"].append(peer_comparison(n, args.seed))
         print(json.dumps(out["peer"][-1]), flush=True)
     for n in args.full:
-        out["full"].append(full_release(n, args.seed))
+        out["full"].append(full_release(n, args.seed, args.industries))
         print(json.dumps(out["full"][-1]), flush=True)
     print(json.dumps(out, indent=1))
 

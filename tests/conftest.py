@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -15,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
+from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
 from compact.access import OFFICE_GROUP, principal_for_user
@@ -24,6 +26,11 @@ from employers.client.officekey import public_key_document
 from employers.models import Employer, EmployerMember
 
 PASSWORD = "correct horse battery staple"
+
+# CI draws the same examples on every run (a red run lands nothing, so it must be reproducible);
+# locally each run draws new ones and keeps failures in .hypothesis/. See docs/decisions.md.
+hypothesis_settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 @dataclass
@@ -126,7 +133,6 @@ def make_cycle(world, office_key_document):
 # real worker process on the real broker, bound to this session's own queue and to the test
 # database; every other test still runs tasks eagerly so that it never waits on a queue.
 
-import os  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402

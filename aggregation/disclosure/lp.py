@@ -40,6 +40,15 @@ class LinearProgram:
     row_upper: np.ndarray
 
 
+# Statuses that answer the question; anything else (Unknown, a solve error) is solved again.
+SETTLED = (
+    highspy.HighsModelStatus.kOptimal,
+    highspy.HighsModelStatus.kInfeasible,
+    highspy.HighsModelStatus.kUnbounded,
+    highspy.HighsModelStatus.kTimeLimit,
+)
+
+
 class WarmSolver:
     """HiGHS holding one LP; costs and bounds change between solves, the basis is kept."""
 
@@ -70,6 +79,7 @@ class WarmSolver:
         self.highs.passModel(lp)
         self.n_cols = a.shape[1]
         self.solves = 0
+        self.retries = 0
         self.seconds = 0.0
 
     def set_costs(self, index: np.ndarray, values: np.ndarray) -> None:
@@ -87,6 +97,29 @@ class WarmSolver:
                 np.asarray(upper, dtype=np.float64),
             )
 
+    def _option(self, name: str):
+        value = self.highs.getOptionValue(name)
+        # highspy answers (status, value) in some versions and the bare value in others.
+        return value[1] if isinstance(value, tuple) else value
+
+    def _settle(self):
+        """Solve again, fresh, with the simplex (presolved, from scratch), and return its status.
+
+        Interior point without crossover occasionally stops short of its tolerances
+        (status Unknown) on degenerate audit LPs; a warm simplex can stall the same way. A
+        fresh simplex solve settles it; the options are restored for the next solve.
+        """
+        solver, presolve = self._option("solver"), self._option("presolve")
+        self.highs.setOptionValue("solver", "simplex")
+        self.highs.setOptionValue("presolve", "on")
+        self.highs.clearSolver()
+        self.highs.setOptionValue("time_limit", self.highs.getRunTime() + self.time_limit)
+        self.highs.run()
+        self.highs.setOptionValue("solver", solver)
+        self.highs.setOptionValue("presolve", presolve)
+        self.retries += 1
+        return self.highs.getModelStatus()
+
     def solve(self) -> np.ndarray | None:
         """The optimal column values, or ``None`` if the LP is infeasible."""
         started = time.perf_counter()
@@ -96,9 +129,11 @@ class WarmSolver:
         if self.solves == 0 and not self.ipm:
             # Re-solves start from this basis; presolving again would cost more than it saves.
             self.highs.setOptionValue("presolve", "off")
+        status = self.highs.getModelStatus()
+        if status not in SETTLED:
+            status = self._settle()
         self.seconds += time.perf_counter() - started
         self.solves += 1
-        status = self.highs.getModelStatus()
         if status == highspy.HighsModelStatus.kOptimal:
             return np.asarray(self.highs.getSolution().col_value)
         if status == highspy.HighsModelStatus.kInfeasible:
