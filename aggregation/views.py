@@ -128,25 +128,21 @@ def office_draft_report(request, slug):
                                     links=[("Back to the review", reverse("office-review", args=[slug]))]))
 
 
+def _review_action(request, slug, service, success: str):
+    """Run one office service on the cycle and come back to the review page with its message."""
+    cycle = _cycle_or_404(request, slug)
+    run_service(request, lambda: service(principal=principal_of(request), cycle=cycle), success=success)
+    return redirect("office-review", slug=slug)
+
+
 @office_required
 @require_POST
 def office_rebuild(request, slug):
-    cycle = _cycle_or_404(request, slug)
-    run_service(
-        request,
-        lambda: releases.release_rebuild(principal=principal_of(request), cycle=cycle),
-        success="A new release is being built; this page shows it when it is ready.",
-    )
-    return redirect("office-review", slug=slug)
+    return _review_action(request, slug, releases.release_rebuild,
+                          "A new release is being built; this page shows it when it is ready.")
 
 
 @office_required
 @require_POST
 def office_publish(request, slug):
-    cycle = _cycle_or_404(request, slug)
-    run_service(
-        request,
-        lambda: releases.release_publish(principal=principal_of(request), cycle=cycle),
-        success="Published. The report is public now.",
-    )
-    return redirect("office-review", slug=slug)
+    return _review_action(request, slug, releases.release_publish, "Published. The report is public now.")

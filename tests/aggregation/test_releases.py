@@ -120,6 +120,9 @@ def test_a_build_that_fails_is_recorded_and_the_office_can_build_again(
     assert rebuilt.number == 2 and rebuilt.state == ReleaseState.DRAFT and rebuilt.passed
     again = office.post("/api/v1/cycles/2026/release/build")
     assert again.status_code == 409 and "draft awaiting review" in again.json()["detail"]
+    from_page = page.post("/office/cycles/2026/review/build", follow=True)
+    assert from_page.status_code == 200 and "draft awaiting review" in from_page.content.decode()
+    assert releases.release_latest(cycle=cycle).number == 2
 
 
 @pytest.mark.auto_release
