@@ -11,3 +11,11 @@ def pct(value, digits: int = 1) -> str:
     if value is None or value == "":
         return "—"
     return f"{100 * float(value):.{int(digits)}f}%"
+
+
+@register.filter
+def fingerprint(value: str) -> str:
+    """A key fingerprint as people compare it: ``AB12 CD34 …`` (the first 32 hex digits)."""
+    from employers.client.officekey import fingerprint_display
+
+    return fingerprint_display(value) if value else ""

@@ -52,6 +52,9 @@ def test_the_office_creates_a_cycle_registers_the_key_and_invites(world, office_
     client.post("/office/cycles/2030/invitations/new", {"employer": world.acme.pk, "note": "HR", "valid_days": 10})
     page = client.get("/office/cycles/2030/")
     assert Invitation.objects.get(cycle__slug="2030").hint.encode() in page.content
+    # The fingerprint reads in groups, as the office compares it with employers.
+    fp = office_key_document["fingerprint"].upper()
+    assert f"{fp[:4]} {fp[4:8]} {fp[8:12]}".encode() in page.content
     assert b"copy it now" in page.content  # the code is shown once...
     assert b"copy it now" not in client.get("/office/cycles/2030/").content  # ...and only once
     client.post("/office/cycles/2030/open")
