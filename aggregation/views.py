@@ -60,7 +60,8 @@ def office_review(request, slug):
     """The office's review of the latest release: audit, drill-down to published cells, publish."""
     cycle = _cycle_or_404(request, slug)
     release = releases.release_latest(cycle=cycle)
-    context = {"cycle": cycle, "release": release, "dimension_choices": DIMENSION_CHOICES}
+    context = {"cycle": cycle, "release": release, "dimension_choices": DIMENSION_CHOICES,
+               "margin": releases.policy_for(cycle).margin}
     if release is not None and release.document:
         document = release.document
         cohorts = []

@@ -162,6 +162,8 @@ def test_the_public_report_and_the_office_review_pages(world, unmasked):
     office.force_login(world.ana)
     review = office.get("/office/cycles/2026/review/").content.decode()
     assert "Audit certificate" in review and "passed" in review and "Publish release 1" in review
+    margin = releases.policy_for(Cycle.objects.get(slug="2026")).margin
+    assert f"the policy requires at least {100 * margin:.0f}%" in review
     assert review.count("<svg") == 3 and "Data table: Mean pay gap by job category" in review
     drill = office.get("/office/cycles/2026/review/?cohort=all&dims=job_category,race_ethnicity,gender").content.decode()
     assert "suppressed" in drill
