@@ -55,11 +55,11 @@ class World:
 
 
 @pytest.fixture(autouse=True)
-def _release_build_on_demand(request, monkeypatch):
+def _release_build_on_demand(request, settings):
     """Building a release runs every protection and audit LP; tests that are about something
     else skip the automatic build after an unmask. Mark a test ``auto_release`` to keep it."""
     if request.node.get_closest_marker("auto_release") is None:
-        monkeypatch.setattr("aggregation.services.unmask._after_unmask", lambda cycle_id: None)
+        settings.RELEASE_BUILD_AFTER_UNMASK = False
 
 
 @pytest.fixture(autouse=True)

@@ -98,9 +98,8 @@ class WarmSolver:
             )
 
     def _option(self, name: str):
-        value = self.highs.getOptionValue(name)
-        # highspy answers (status, value) in some versions and the bare value in others.
-        return value[1] if isinstance(value, tuple) else value
+        _, value = self.highs.getOptionValue(name)  # highspy (pinned) answers (status, value)
+        return value
 
     def _settle(self):
         """Solve again, fresh, with the simplex (presolved, from scratch), and return its status.

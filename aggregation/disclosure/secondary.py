@@ -290,6 +290,8 @@ class Protector:
         self.best_up = np.zeros(space.size)
         self.best_down = np.zeros(space.size)
         self.certifiers: dict[bool, ProtectionLP] = {}
+        # Per certification LP: the cells already free to move in it.
+        self.freed: dict[bool, np.ndarray] = {}
 
     def lp(self, insider: bool) -> ProtectionLP:
         if insider not in self.lps:
@@ -363,14 +365,14 @@ class Protector:
             lp.solver.set_bounds(lp.pos0 + published, zeros, zeros)
             lp.solver.set_bounds(lp.neg0 + published, zeros, zeros)
             lp.solver.set_costs(np.arange(2 * self.space.size), np.zeros(2 * self.space.size))
-            lp.free = np.zeros(self.space.size, dtype=bool)
             self.certifiers[up] = lp
-        new = np.flatnonzero(hidden & ~lp.free)
+            self.freed[up] = np.zeros(self.space.size, dtype=bool)
+        new = np.flatnonzero(hidden & ~self.freed[up])
         if new.size:
             # Keep the LP bounded: no hidden cell needs to rise by more than ten times itself.
             lp.solver.set_bounds(lp.pos0 + new, np.zeros(new.size), 10.0 * self.value[new] + 10.0)
             lp.solver.set_bounds(lp.neg0 + new, np.zeros(new.size), lp.cap_down[new])
-            lp.free[new] = True
+            self.freed[up][new] = True
         return lp
 
     def side_ok(self, level: ProtectionLevel, up: bool) -> bool:

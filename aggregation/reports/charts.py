@@ -55,17 +55,20 @@ def _pct(v: float) -> str:
 def gap_bars(rows: list[dict], *, label_key: str, value_key: str, title: str, threshold: float | None = None):
     """Horizontal bars of gaps (positive: men earn more)."""
     shown = [r for r in rows if r.get(value_key) is not None]
+
+    def flagged(v: float) -> bool:
+        return threshold is not None and abs(v) >= threshold
+
     height = 0.35 * max(len(shown), 1) + 0.9
     fig, ax = plt.subplots(figsize=(6.4, height))
     if shown:
         labels = [r[label_key] for r in shown]
         values = [100 * r[value_key] for r in shown]
-        flagged = [threshold is not None and abs(v) >= 100 * threshold for v in values]
-        colours = [OKABE_ITO[5] if f else OKABE_ITO[4] for f in flagged]
-        ax.barh(range(len(shown)), values, color=colours)
+        flags = [flagged(r[value_key]) for r in shown]
+        ax.barh(range(len(shown)), values, color=[OKABE_ITO[5] if f else OKABE_ITO[4] for f in flags])
         ax.set_yticks(range(len(shown)), labels)
         ax.invert_yaxis()
-        for i, (v, f) in enumerate(zip(values, flagged, strict=True)):
+        for i, (v, f) in enumerate(zip(values, flags, strict=True)):
             # The flag is written out, not only coloured.
             ax.text(v, i, f" {v:.1f}%{FLAG if f else ''} ", va="center", ha="left" if v >= 0 else "right", fontsize=8)
     ax.axvline(0, color="#333333", linewidth=0.8)
@@ -73,12 +76,11 @@ def gap_bars(rows: list[dict], *, label_key: str, value_key: str, title: str, th
         ax.axvline(100 * threshold, color=OKABE_ITO[5], linestyle="--", linewidth=0.8)
         ax.axvline(-100 * threshold, color=OKABE_ITO[5], linestyle="--", linewidth=0.8)
     ax.set_xlabel("gap, % of men's pay (positive: men earn more)")
-    def cell(v: float | None) -> str:
-        if v is None:
-            return "withheld"
-        return _pct(v) + (FLAG if threshold is not None and abs(v) >= threshold else "")
-
-    table = [{"label": r[label_key], "value": cell(r.get(value_key))} for r in rows]
+    table = [
+        {"label": r[label_key],
+         "value": "withheld" if r.get(value_key) is None else _pct(r[value_key]) + (FLAG if flagged(r[value_key]) else "")}
+        for r in rows
+    ]
     return _svg(fig), table
 
 

@@ -88,17 +88,15 @@ def release_build_for_cycle(*, cycle: Cycle) -> Release:
         draft = release_build(cohorts=cohorts, policy=policy, previous=previous)
     except (SolverError, ProtectionError, AuditError, HistoryError, CohortError) as exc:
         # Recorded, not lost in a worker log: the office sees why and can build again.
+        draft, failure = None, f"The release could not be built: {exc}"
+    certificate = draft.certificate.as_dict() if draft else {"passed": False, "policy_version": policy.version}
+    participants = aggregates["all"].scalar("submissions")
+    if draft is None:
         release = Release.objects.create(
             cycle=cycle, number=number, state=ReleaseState.FAILED, document=None,
-            certificate={"passed": False, "policy_version": policy.version}, policy_version=policy.version,
-            error=f"The release could not be built: {exc}",
+            certificate=certificate, policy_version=policy.version, error=failure,
         )
-        audit_record(principal=SYSTEM, action="release.failed", obj=release, cycle=cycle,
-                     details={"number": number, "error": str(exc)[:500]})
-        return release
-    certificate = draft.certificate.as_dict()
-    participants = aggregates["all"].scalar("submissions")
-    if draft.publishable:
+    elif draft.publishable:
         document = release_to_json(draft, cycle=cycle.slug, taxonomy=cycle.taxonomy, participants=participants)
         document["policy"]["min_cohort_employers"] = cycle.policy["min_cohort_employers"]
         document["metrics"] = release_metrics(document, aggregates, policy)
@@ -126,7 +124,7 @@ def release_rebuild(*, principal: Principal, cycle: Cycle) -> None:
     cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
     if cycle.state != CycleState.UNMASKED:
         raise Conflict(f"Cycle {cycle.slug} is {cycle.state}; a release is built after the unmask.")
-    latest = Release.objects.filter(cycle=cycle).order_by("-number").first()
+    latest = release_latest(cycle=cycle)
     if latest is not None and latest.state == ReleaseState.DRAFT:
         raise Conflict(f"Release {latest.number} of {cycle.slug} is a draft awaiting review; "
                        "publish it or let it stand.")

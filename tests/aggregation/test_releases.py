@@ -72,22 +72,15 @@ def test_only_the_office_sees_the_draft_and_everyone_sees_the_published_release(
     assert again.status_code == 409 and "already published" in again.json()["detail"]
 
 
-@pytest.fixture
-def no_build_after_unmask(settings):
-    settings.RELEASE_BUILD_AFTER_UNMASK = False
-
-
-@pytest.mark.auto_release
-def test_with_the_automatic_build_off_the_unmask_queues_no_release(world, no_build_after_unmask, unmasked):
+def test_with_the_automatic_build_off_the_unmask_queues_no_release(world, unmasked):
     assert Cycle.objects.get(slug="2026").state == "unmasked"
     assert not Release.objects.exists()
     release = releases.release_build_for_cycle(cycle=Cycle.objects.get(slug="2026"))
     assert release.number == 1 and release.state == ReleaseState.DRAFT, release.error
 
 
-@pytest.mark.auto_release
 def test_a_build_that_fails_is_recorded_and_the_office_can_build_again(
-    world, monkeypatch, no_build_after_unmask, unmasked, django_capture_on_commit_callbacks
+    world, monkeypatch, unmasked, django_capture_on_commit_callbacks
 ):
     from aggregation.disclosure.lp import SolverError
 
