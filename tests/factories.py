@@ -71,3 +71,10 @@ def synthetic_release(n: int = 10, *, seed: int = 0) -> tuple[dict, list[np.ndar
     import copy
 
     return copy.deepcopy(document), [v.copy() for v in vectors]
+
+
+def altered_after_sealing(doc: dict) -> dict:
+    """A sealed file whose masked vector changed by one character (always a different one:
+    the masked vector is random and may start with any base64 character)."""
+    masked = doc["masked_vector"]
+    return {**doc, "masked_vector": ("B" if masked[0] == "A" else "A") + masked[1:]}

@@ -14,7 +14,7 @@ from employers.client.officekey import public_key_load
 from employers.client.sealing import seal
 from employers.models import SealedSubmission
 from employers.services.submissions import receipt_verify
-from tests.factories import random_vector
+from tests.factories import altered_after_sealing, random_vector
 
 
 def signed_in(world, who) -> Client:
@@ -60,8 +60,7 @@ def test_upload_mistakes_are_explained(world, cycle):
     assert "payroll.csv is not a sealed file" in page
     page = alice.post("/employer/cycles/2026/submit", {}, follow=True).content.decode()
     assert "Choose the sealed file" in page
-    tampered = json.loads(sealed_file(alice).getvalue())
-    tampered["masked_vector"] = "B" + tampered["masked_vector"][1:]
+    tampered = altered_after_sealing(json.loads(sealed_file(alice).getvalue()))
     upload = io.BytesIO(json.dumps(tampered).encode())
     upload.name = "sealed.json"
     page = alice.post("/employer/cycles/2026/submit", {"sealed": upload}, follow=True).content.decode()
