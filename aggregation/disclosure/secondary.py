@@ -164,14 +164,20 @@ def protection_levels(
     return out
 
 
-def cohort_relations(space: ReleaseSpace) -> np.ndarray:
+def cohort_relations(space: ReleaseSpace, excluded: np.ndarray | None = None) -> np.ndarray:
     """A basis of the linear identities between cohorts (rows of coefficients per cohort).
 
     The partitions (all = industries = size bands) give integer rows; when they do not span
     every identity, a floating-point basis of the left null space is used instead.
+
+    ``excluded`` marks atoms known to be zero (at one finest cell); the rows are then the
+    identities the other atoms satisfy beyond ``d[k] = 0`` for each cohort with no atom left
+    (those cohorts' cells are structural zeros, held by column bounds). Usually the identities
+    of all atoms are all there is; otherwise a floating-point basis of the restricted left
+    null space is returned.
     """
-    incidence = space.incidence.T.astype(np.float64)
-    left = null_space(incidence)
+    incidence = space.incidence.astype(np.float64)
+    left = null_space(incidence.T)
     rows = []
     for part in space.partitions:
         row = np.zeros(space.n_cohorts)
@@ -179,17 +185,40 @@ def cohort_relations(space: ReleaseSpace) -> np.ndarray:
         row[list(part.children)] = -1.0
         rows.append(row)
     if rows and left.shape[1] == np.linalg.matrix_rank(np.asarray(rows)) == len(rows):
-        return np.asarray(rows)
-    left[np.abs(left) < 1e-12] = 0.0
-    return left.T
+        base = np.asarray(rows)
+    else:
+        left[np.abs(left) < 1e-12] = 0.0
+        base = left.T
+    if excluded is None or not excluded.any():
+        return base
+    allowed = incidence[:, ~excluded]
+    gone = np.flatnonzero(~allowed.any(axis=1))
+    dimension = space.n_cohorts - np.linalg.matrix_rank(allowed)
+    if np.linalg.matrix_rank(np.vstack([base, np.eye(space.n_cohorts)[gone]])) == dimension:
+        return base
+    restricted = null_space(allowed.T)
+    restricted[np.abs(restricted) < 1e-12] = 0.0
+    return restricted.T
+
+
+def zero_atoms(space: ReleaseSpace) -> np.ndarray:
+    """Per finest cell, the atoms that must be zero there (finest cells x atoms).
+
+    A cohort's structural zero is published exactly and atoms are non-negative, so every atom
+    of that cohort is zero in that cell; a perturbation may not move those atoms."""
+    n_f = space.structure.n_finest
+    empty = space.exact["headcount"][:, :n_f] == 0  # cohorts x finest cells
+    return (empty.T.astype(np.int64) @ space.incidence) > 0
 
 
 def perturbation_constraints(space: ReleaseSpace) -> sparse.csc_matrix:
     """Rows that a perturbation ``d = pos - neg`` of all cells must satisfy to be realisable.
 
     Margins move with their finest cells, and the cohorts' finest cells move together as
-    cohort sums of atoms can: ``d[:, f]`` lies in the column space of the incidence matrix,
-    i.e. is orthogonal to its left null space (all = sum of industries = sum of size bands).
+    cohort sums of atoms can: ``d[:, f]`` lies in the column space of the incidence matrix
+    restricted to the atoms that may be non-zero at ``f`` (``zero_atoms``), i.e. is orthogonal
+    to that matrix's left null space (all = sum of industries = sum of size bands, and a
+    cohort whose atoms are all zero there stays put).
     """
     n, size = space.n_cells, space.size
     structure = space.structure
@@ -204,14 +233,19 @@ def perturbation_constraints(space: ReleaseSpace) -> sparse.csc_matrix:
             cols += [offset + base + margins.col, offset + base + n_f + np.arange(n - n_f)]
             vals += [np.full(margins.nnz, sign), np.full(n - n_f, -sign)]
         r0 += n - n_f
-    for relation in cohort_relations(space):
-        ks = np.flatnonzero(relation)
-        for sign, offset in ((1.0, 0), (-1.0, size)):
-            for k in ks:
-                rows.append(r0 + np.arange(n_f))
-                cols.append(offset + k * n + np.arange(n_f))
-                vals.append(np.full(n_f, sign * relation[k]))
-        r0 += n_f
+    excluded = zero_atoms(space)
+    groups: dict[bytes, list[int]] = {}
+    for f in range(n_f):
+        groups.setdefault(excluded[f].tobytes(), []).append(f)
+    for fs in groups.values():
+        cells = np.asarray(fs)
+        for relation in cohort_relations(space, excluded[fs[0]]):
+            for k in np.flatnonzero(relation):
+                for sign, offset in ((1.0, 0), (-1.0, size)):
+                    rows.append(r0 + np.arange(cells.size))
+                    cols.append(offset + k * n + cells)
+                    vals.append(np.full(cells.size, sign * relation[k]))
+            r0 += cells.size
     return sparse.csc_matrix(
         (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(r0, 2 * size)
     )
@@ -237,12 +271,14 @@ class ProtectionLP:
         self.value = space.scaled(measure)
         floor = space.insider_floor(measure) if insider else np.zeros(size)
         self.cap_down = np.maximum(self.value - floor, 0.0)
+        # A structural zero is published exactly: it may not move at all.
+        self.cap_up = np.where(status.ravel() == CellStatus.ZERO, 0.0, INF)
         hidden = is_hidden(status.ravel())
         cell_cost = np.where(hidden, HIDDEN_COST, cost)
         program = LinearProgram(
             cost=np.concatenate([cell_cost, cell_cost]),
             col_lower=np.zeros(2 * size),
-            col_upper=np.concatenate([np.full(size, INF), self.cap_down]),
+            col_upper=np.concatenate([self.cap_up, self.cap_down]),
             matrix=matrix,
             row_lower=np.zeros(matrix.shape[0]),
             row_upper=np.zeros(matrix.shape[0]),
@@ -265,7 +301,8 @@ class ProtectionLP:
             x = self.solver.solve()
         finally:
             self.solver.set_bounds(
-                [self.pos0 + cell, self.neg0 + cell], [0.0, 0.0], [INF, self.cap_down[cell]]
+                [self.pos0 + cell, self.neg0 + cell], [0.0, 0.0],
+                [self.cap_up[cell], self.cap_down[cell]],
             )
         if x is None:
             return None
