@@ -164,20 +164,14 @@ def protection_levels(
     return out
 
 
-def cohort_relations(space: ReleaseSpace, excluded: np.ndarray | None = None) -> np.ndarray:
+def cohort_relations(space: ReleaseSpace) -> np.ndarray:
     """A basis of the linear identities between cohorts (rows of coefficients per cohort).
 
     The partitions (all = industries = size bands) give integer rows; when they do not span
     every identity, a floating-point basis of the left null space is used instead.
-
-    ``excluded`` marks atoms known to be zero (at one finest cell); the rows are then the
-    identities the other atoms satisfy beyond ``d[k] = 0`` for each cohort with no atom left
-    (those cohorts' cells are structural zeros, held by column bounds). Usually the identities
-    of all atoms are all there is; otherwise a floating-point basis of the restricted left
-    null space is returned.
     """
-    incidence = space.incidence.astype(np.float64)
-    left = null_space(incidence.T)
+    incidence = space.incidence.T.astype(np.float64)
+    left = null_space(incidence)
     rows = []
     for part in space.partitions:
         row = np.zeros(space.n_cohorts)
@@ -185,17 +179,26 @@ def cohort_relations(space: ReleaseSpace, excluded: np.ndarray | None = None) ->
         row[list(part.children)] = -1.0
         rows.append(row)
     if rows and left.shape[1] == np.linalg.matrix_rank(np.asarray(rows)) == len(rows):
-        base = np.asarray(rows)
-    else:
-        left[np.abs(left) < 1e-12] = 0.0
-        base = left.T
-    if excluded is None or not excluded.any():
-        return base
-    allowed = incidence[:, ~excluded]
+        return np.asarray(rows)
+    left[np.abs(left) < 1e-12] = 0.0
+    return left.T
+
+
+def relations_without(space: ReleaseSpace, relations: np.ndarray, excluded: np.ndarray) -> np.ndarray:
+    """The identities between cohorts when the ``excluded`` atoms are zero (at one cell).
+
+    Beyond ``relations`` (those of all atoms) they hold ``d[k] = 0`` for each cohort with no
+    atom left; those cohorts' cells are structural zeros, held by column bounds. When that is
+    all (every population measured), ``relations`` is returned as it is; otherwise a
+    floating-point basis of the restricted left null space.
+    """
+    if not excluded.any():
+        return relations
+    allowed = space.incidence[:, ~excluded].astype(np.float64)
     gone = np.flatnonzero(~allowed.any(axis=1))
     dimension = space.n_cohorts - np.linalg.matrix_rank(allowed)
-    if np.linalg.matrix_rank(np.vstack([base, np.eye(space.n_cohorts)[gone]])) == dimension:
-        return base
+    if np.linalg.matrix_rank(np.vstack([relations, np.eye(space.n_cohorts)[gone]])) == dimension:
+        return relations
     restricted = null_space(allowed.T)
     restricted[np.abs(restricted) < 1e-12] = 0.0
     return restricted.T
@@ -218,7 +221,7 @@ def perturbation_constraints(space: ReleaseSpace) -> sparse.csc_matrix:
     cohort sums of atoms can: ``d[:, f]`` lies in the column space of the incidence matrix
     restricted to the atoms that may be non-zero at ``f`` (``zero_atoms``), i.e. is orthogonal
     to that matrix's left null space (all = sum of industries = sum of size bands, and a
-    cohort whose atoms are all zero there stays put).
+    cohort whose atoms are all zero there stays put: ``relations_without``).
     """
     n, size = space.n_cells, space.size
     structure = space.structure
@@ -234,12 +237,13 @@ def perturbation_constraints(space: ReleaseSpace) -> sparse.csc_matrix:
             vals += [np.full(margins.nnz, sign), np.full(n - n_f, -sign)]
         r0 += n - n_f
     excluded = zero_atoms(space)
+    relations = cohort_relations(space)
     groups: dict[bytes, list[int]] = {}
     for f in range(n_f):
         groups.setdefault(excluded[f].tobytes(), []).append(f)
     for fs in groups.values():
         cells = np.asarray(fs)
-        for relation in cohort_relations(space, excluded[fs[0]]):
+        for relation in relations_without(space, relations, excluded[fs[0]]):
             for k in np.flatnonzero(relation):
                 for sign, offset in ((1.0, 0), (-1.0, size)):
                     rows.append(r0 + np.arange(cells.size))
