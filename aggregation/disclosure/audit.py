@@ -38,7 +38,7 @@ import highspy
 import numpy as np
 from scipy import sparse
 
-from aggregation.disclosure.lp import INF, LinearProgram, Unbounded, WarmSolver
+from aggregation.disclosure.lp import INF, LinearProgram, TimeLimit, Unbounded, WarmSolver
 from aggregation.disclosure.policy import DisclosurePolicy
 from aggregation.disclosure.primary import CellStatus
 from aggregation.disclosure.secondary import describe_cell
@@ -56,6 +56,9 @@ CAPPED = ("tenure",)
 BATCH_GAIN = 0.05
 BATCH_MIN = 3
 WORST_RATIO_LPS = 12
+# Seconds one audit LP may take. A solve that runs out proves no bound: the target keeps what
+# its witnesses reached (a stricter verdict), and a batch falls back to one LP per target.
+AUDIT_TIME_LIMIT = 60.0
 
 
 class AuditError(RuntimeError):
@@ -329,7 +332,8 @@ class GroupAudit:
     def __init__(self, model: AuditModel, targets: list[Target], *, ipm: bool = True):
         self.model = model
         self.targets = targets
-        self.solver = WarmSolver(model.program, ipm=ipm)
+        self.solver = WarmSolver(model.program, ipm=ipm, time_limit=AUDIT_TIME_LIMIT)
+        self.timeouts = 0
         index = {m: j for j, m in enumerate(model.measures)}
         self.cols = np.array(
             [model.z_col(0, index[t.measure], t.cell) for t in targets], dtype=np.int64
@@ -354,6 +358,11 @@ class GroupAudit:
         except Unbounded:
             # Nothing published caps this cell from above.
             t.high, t.high_exact = INF, True
+            return
+        except TimeLimit:
+            # No bound proved: the target keeps what its witnesses reached, which is never
+            # more than the attacker's exact bound, so the verdict can only be stricter.
+            self.timeouts += 1
             return
         finally:
             self.solver.set_costs([col], [0.0])
@@ -383,7 +392,8 @@ class GroupAudit:
             self.solver.set_costs(self.cols[todo], sign * weights)
             try:
                 x = self.solver.solve()
-            except Unbounded:
+            except (Unbounded, TimeLimit):
+                # One LP per target settles (or bounds) each of them.
                 break
             finally:
                 self.solver.set_costs(self.cols[todo], np.zeros(len(todo)))

@@ -28,6 +28,10 @@ class Unbounded(SolverError):
     """The objective is unbounded: the quantity optimised can grow without limit."""
 
 
+class TimeLimit(SolverError):
+    """The solve ran out of its time limit: it proves nothing."""
+
+
 @dataclass
 class LinearProgram:
     """min c'x subject to row_lower <= A x <= row_upper, col_lower <= x <= col_upper."""
@@ -67,7 +71,8 @@ class WarmSolver:
         a.sort_indices()
         lp.num_col_ = a.shape[1]
         lp.num_row_ = a.shape[0]
-        lp.col_cost_ = np.asarray(program.cost, dtype=np.float64)
+        self.costs = np.array(program.cost, dtype=np.float64)
+        lp.col_cost_ = self.costs.copy()
         lp.col_lower_ = np.asarray(program.col_lower, dtype=np.float64)
         lp.col_upper_ = np.asarray(program.col_upper, dtype=np.float64)
         lp.row_lower_ = np.asarray(program.row_lower, dtype=np.float64)
@@ -85,7 +90,13 @@ class WarmSolver:
     def set_costs(self, index: np.ndarray, values: np.ndarray) -> None:
         index = np.asarray(index, dtype=np.int32)
         if index.size:
-            self.highs.changeColsCost(index.size, index, np.asarray(values, dtype=np.float64))
+            values = np.broadcast_to(np.asarray(values, dtype=np.float64), index.shape)
+            self.costs[index] = values
+            self.highs.changeColsCost(index.size, index, np.ascontiguousarray(values))
+
+    def cost_of(self, index: np.ndarray) -> np.ndarray:
+        """The current costs of the columns ``index``."""
+        return self.costs[np.asarray(index, dtype=np.int64)]
 
     def set_bounds(self, index: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
         index = np.asarray(index, dtype=np.int32)
@@ -139,4 +150,6 @@ class WarmSolver:
             return None
         if status == highspy.HighsModelStatus.kUnbounded:
             raise Unbounded("The LP is unbounded.")
+        if status == highspy.HighsModelStatus.kTimeLimit:
+            raise TimeLimit(f"HiGHS ran out of its {self.time_limit:g} s time limit.")
         raise SolverError(f"HiGHS stopped with status {self.highs.modelStatusToString(status)}.")

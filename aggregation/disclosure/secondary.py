@@ -17,7 +17,9 @@ Method (docs/decisions.md, "Secondary suppression"):
    the perturbation survives any single employer subtracting its own figures; reversed (all
    cells may go down to zero) it gives the lower protection. Cells already hidden cost
    nothing, so later cells reuse earlier patterns. What a hidden cell costs is weighted by
-   what the reports read (``suppression_cost``).
+   what the reports read (``suppression_cost``). In a large release, while many levels are
+   left after certification, joint LPs first move all of them at once (``joint_rounds``): a
+   few more cells hidden, far fewer whole-release LPs.
 4. The audit (``audit.py``) then checks; cells it finds short are protected again with a
    larger level, or hidden around by ``escalate`` (``release.py`` drives that loop).
 
@@ -48,6 +50,15 @@ CERTIFY_MIN = 50
 CERTIFY_GAIN = 3
 # Certification runs again after this many protection LPs, if one of them hid a cell.
 RECERTIFY_EVERY = 10
+# In a release of at least JOINT_MIN_CELLS cells (17 cohorts of the compact's tables; a
+# whole-release LP takes seconds there), joint protection LPs take the levels left after
+# certification in rounds (``Protector.protect_jointly``) while more than JOINT_MIN are left;
+# single-cell LPs take the rest. Below that size single-cell LPs are cheap and hide fewer cells.
+JOINT_MIN_CELLS = 5_000
+JOINT_MIN = 150
+# Reward per unit a target moves towards its level in a joint LP, as a multiple of the dearest
+# cell's cost: far above what any lean perturbation costs, so every target that can move does.
+JOINT_REWARD = 100.0
 
 
 class ProtectionError(RuntimeError):
@@ -333,6 +344,7 @@ class Protector:
         self.certifiers: dict[bool, ProtectionLP] = {}
         # Per certification LP: the cells already free to move in it.
         self.freed: dict[bool, np.ndarray] = {}
+        self.joint_lps = 0
 
     def lp(self, insider: bool) -> ProtectionLP:
         if insider not in self.lps:
@@ -416,6 +428,35 @@ class Protector:
             self.freed[up][new] = True
         return lp
 
+    def protect_jointly(self, levels: list[ProtectionLevel], up: bool) -> np.ndarray:
+        """One LP moving every level's cell at once (up against an insider, or down): the
+        perturbation it finds, credited to every cell (``remember``). Each target earns a large reward per unit up to its level, so the
+        optimum moves every target that can move, at the least cost in cells moved; targets
+        that conflict (siblings that only each other can balance) go to a later round."""
+        lp = self.lp(up)
+        cells = np.asarray([lv.cell for lv in levels])
+        need = np.asarray([lv.upper if up else lv.lower for lv in levels])
+        reward = JOINT_REWARD * float(self.cost.max())
+        toward, away = (lp.pos0, lp.neg0) if up else (lp.neg0, lp.pos0)
+        base = lp.solver.cost_of(toward + cells)
+        lp.solver.set_bounds(toward + cells, np.zeros(cells.size), need)
+        lp.solver.set_costs(toward + cells, base - reward)
+        lp.solver.set_costs(away + cells, base + reward)
+        self.joint_lps += 1
+        try:
+            x = lp.solver.solve()
+        finally:
+            lp.solver.set_costs(toward + cells, base)
+            lp.solver.set_costs(away + cells, base)
+            caps = lp.cap_up[cells] if up else lp.cap_down[cells]
+            lp.solver.set_bounds(toward + cells, np.zeros(cells.size), caps)
+        if x is None:  # d = 0 is feasible, so this cannot happen; nothing moved
+            return np.zeros(self.space.size)
+        delta = x[lp.pos0 : lp.neg0] - x[lp.neg0 :]
+        delta[np.abs(delta) <= 1e-6 * max(float(need.min()), 1e-9)] = 0.0
+        self.remember(delta)
+        return delta
+
     def side_ok(self, level: ProtectionLevel, up: bool) -> bool:
         if up:
             return self.best_up[level.cell] >= level.upper * (1 - 1e-9)
@@ -459,6 +500,7 @@ class Protector:
     def count(self, stats: dict) -> None:
         solvers = [lp.solver for lp in (*self.lps.values(), *self.certifiers.values())]
         stats["protection_lps"] = stats.get("protection_lps", 0) + sum(s.solves for s in solvers)
+        stats["joint_lps"] = stats.get("joint_lps", 0) + self.joint_lps
         stats["protection_seconds"] = (
             stats.get("protection_seconds", 0.0) + sum(s.seconds for s in solvers)
         )
@@ -488,6 +530,7 @@ def protect_cells(
         rng = np.random.default_rng(len(todo))
         if certifying:
             protector.certify(todo, rng)
+            added += joint_rounds(protector, todo, flat)
         # Coarse cells first, then large before small: their patterns serve the small ones.
         todo.sort(key=lambda lv: (space.structure.depth[lv.cell % space.n_cells], -lv.upper))
         since, grown = 0, False
@@ -513,6 +556,35 @@ def protect_cells(
                 grown = True
         protector.count(stats)
     return added
+
+
+def joint_rounds(protector: Protector, levels: list[ProtectionLevel], flat: np.ndarray) -> int:
+    """Joint protection LPs while many levels are left (``JOINT_MIN``); cells added.
+
+    A single-cell LP per level is the leaner pattern (each reuses what the ones before hid)
+    but costs one whole-release LP per level, seconds each in a large release; there a round of
+    two joint LPs (up, down) protects most of them at once (docs/decisions.md, "Joint
+    protection for large releases")."""
+    added = 0
+    if protector.space.size < JOINT_MIN_CELLS:
+        return added
+    while True:
+        rest = [lv for lv in levels if not protector.protected(lv)]
+        if len(rest) <= JOINT_MIN:
+            return added
+        for up in (True, False):
+            open_ = [lv for lv in rest if not protector.side_ok(lv, up)]
+            if not open_:
+                continue
+            moved = np.flatnonzero(protector.protect_jointly(open_, up))
+            new = moved[flat[moved] == CellStatus.PUBLISHED]
+            if new.size:
+                flat[new] = CellStatus.SECONDARY
+                protector.mark_hidden(new)
+                added += int(new.size)
+        left = sum(1 for lv in rest if not protector.protected(lv))
+        if len(rest) - left < CERTIFY_GAIN:
+            return added
 
 
 def escalate(space: ReleaseSpace, status: np.ndarray, cells: np.ndarray, step: int) -> int:

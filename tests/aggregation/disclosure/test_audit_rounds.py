@@ -48,3 +48,18 @@ def test_witnesses_of_a_stricter_release_give_the_same_verdict_with_fewer_lps(sc
         if truth.high_exact:
             assert t.high <= truth.high + 1e-6 * max(1.0, t.value) + SLACK
 
+
+
+def test_an_audit_whose_lps_run_out_of_time_refuses_rather_than_crashes(scenario, monkeypatch):
+    """No LP finishes: no bound is proved, so no cell counts as protected and the release is
+    refused with its cells listed; nothing raises."""
+    import aggregation.disclosure.audit as audit
+
+    _, draft, _ = scenario
+    assert draft.certificate.passed
+    monkeypatch.setattr(audit, "AUDIT_TIME_LIMIT", 0.0)
+    certificate, targets = _audit(draft.space, draft.status)
+    assert not certificate.passed
+    assert certificate.cells_short == len({t.cell for t in targets}) > 0
+    assert all(not (t.low_exact or t.high_exact) for t in targets)
+    assert certificate.failures
