@@ -59,6 +59,9 @@ JOINT_MIN = 150
 # Reward per unit a target moves towards its level in a joint LP, as a multiple of the dearest
 # cell's cost: far above what any lean perturbation costs, so every target that can move does.
 JOINT_REWARD = 100.0
+# Warm re-solves of a joint LP with costs reweighted by how far the last solution moved each
+# published cell (``Protector.protect_jointly``).
+JOINT_REWEIGHTS = 2
 
 
 class ProtectionError(RuntimeError):
@@ -430,27 +433,46 @@ class Protector:
 
     def protect_jointly(self, levels: list[ProtectionLevel], up: bool) -> np.ndarray:
         """One LP moving every level's cell at once (up against an insider, or down): the
-        perturbation it finds, credited to every cell (``remember``). Each target earns a large reward per unit up to its level, so the
-        optimum moves every target that can move, at the least cost in cells moved; targets
-        that conflict (siblings that only each other can balance) go to a later round."""
+        perturbation it finds, credited to every cell (``remember``).
+
+        Each target earns a large reward per unit up to its level, so the optimum moves every
+        target that can move, at the least cost in cells moved; targets that conflict
+        (siblings that only each other can balance) go to a later round. The LP's cost is
+        linear in how far a cell moves, while hiding a cell costs the same however far it
+        moves: ``JOINT_REWEIGHTS`` warm re-solves make the published cells the last solution
+        moved cheap and the others dear, which gathers the movement on fewer cells.
+        """
         lp = self.lp(up)
         cells = np.asarray([lv.cell for lv in levels])
         need = np.asarray([lv.upper if up else lv.lower for lv in levels])
-        reward = JOINT_REWARD * float(self.cost.max())
         toward, away = (lp.pos0, lp.neg0) if up else (lp.neg0, lp.pos0)
-        base = lp.solver.cost_of(toward + cells)
+        columns = np.arange(2 * self.space.size)
+        saved = lp.solver.cost_of(columns).copy()
+        published = ~is_hidden(self.status.ravel())
+        scale = float(np.median(need))
         lp.solver.set_bounds(toward + cells, np.zeros(cells.size), need)
-        lp.solver.set_costs(toward + cells, base - reward)
-        lp.solver.set_costs(away + cells, base + reward)
-        self.joint_lps += 1
+        x = None
         try:
-            x = lp.solver.solve()
+            weights = self.cost
+            for _ in range(1 + JOINT_REWEIGHTS):
+                reward = JOINT_REWARD * float(weights[published].max(initial=1.0))
+                base = saved[toward + cells]
+                lp.solver.set_costs(toward + cells, base - reward)
+                lp.solver.set_costs(away + cells, base + reward)
+                self.joint_lps += 1
+                solution = lp.solver.solve()
+                if solution is None:  # d = 0 is feasible, so this cannot happen
+                    break
+                x = solution
+                moved = np.abs(x[lp.pos0 : lp.neg0] - x[lp.neg0 :])
+                weights = self.cost * scale / (moved + 0.1 * scale)
+                lp.solver.set_costs(lp.pos0 + np.flatnonzero(published), weights[published])
+                lp.solver.set_costs(lp.neg0 + np.flatnonzero(published), weights[published])
         finally:
-            lp.solver.set_costs(toward + cells, base)
-            lp.solver.set_costs(away + cells, base)
+            lp.solver.set_costs(columns, saved)
             caps = lp.cap_up[cells] if up else lp.cap_down[cells]
             lp.solver.set_bounds(toward + cells, np.zeros(cells.size), caps)
-        if x is None:  # d = 0 is feasible, so this cannot happen; nothing moved
+        if x is None:
             return np.zeros(self.space.size)
         delta = x[lp.pos0 : lp.neg0] - x[lp.neg0 :]
         delta[np.abs(delta) <= 1e-6 * max(float(need.min()), 1e-9)] = 0.0
