@@ -6,9 +6,10 @@ Usage: ``.venv/bin/python benchmarks/disclosure.py [--peer-employers 300 1000] [
 1. Peer comparison on the table τ-ARGUS can take as it is: one cohort's job x race x gender
    table with all its margins (440 cells), employers as the contributing units, rules
    ``P(10,1)|FREQ(5,10)`` and optimal suppression (``OPT``). We build the same cohort with our
-   policy (``min_employees=5``, which five employers imply anyway). For both patterns: cells
-   hidden, and whether the pattern passes OUR audit (a primary cell of ours that the peer
-   publishes fails it outright).
+   policy (``min_employees=5``, which five employers imply anyway). Then like for like:
+   τ-ARGUS given our primary cells and our compensation protection levels (an apriori file),
+   choosing only the secondary cells. For every pattern: cells hidden, and whether it passes
+   OUR audit (a primary cell of ours that the peer publishes fails it outright).
 2. A full release: synthetic employers (lognormal sizes), every industry and size cohort and
    "all", timed end to end.
 """
@@ -44,9 +45,20 @@ def population(n_employers: int, seed: int, industries: int = 12):
     )
 
 
-def peer_status(pop, structure) -> tuple[np.ndarray, np.ndarray, float]:
-    """τ-ARGUS's hidden and primary cells per table cell of our layout, and its run time."""
+def peer_status(pop, structure, given=None) -> tuple[np.ndarray, np.ndarray, float]:
+    """τ-ARGUS's hidden and primary cells per table cell of our layout, and its run time.
+
+    ``given``: (our primary cells, their protection levels in dollars, cells with people) per
+    table cell. τ-ARGUS then takes exactly those primary cells and levels (an apriori file:
+    ``u`` and ``pl`` on ours, ``s`` on every other cell with people) and only chooses the
+    secondary cells."""
+    import tempfile
+    from pathlib import Path
+
     from pytauargus import protect
+    from pytauargus.arb import micro_arb
+    from pytauargus.engine import run_batch
+    from pytauargus.result import TableResult
 
     tax = structure.layout.taxonomy
     labels = structure.layout.scopes["cell"]
@@ -54,11 +66,35 @@ def peer_status(pop, structure) -> tuple[np.ndarray, np.ndarray, float]:
     e, f = np.nonzero(pop.headcount)
     micro = {COLUMNS[d]: [code[d][labels[x][d]] for x in f] for d in DIMS}
     micro["comp"] = [int(v) for v in pop.comp[e, f] // 100]
+    rules, table = "P(10,1)|FREQ(5,10)", ["J", "R", "G"]
     started = time.perf_counter()
-    result = protect(micro, tables=[["J", "R", "G"]], response="comp",
-                     safety_rules="P(10,1)|FREQ(5,10)", suppress="OPT(1)")
+    if given is None:
+        result = protect(micro, tables=[table], response="comp", safety_rules=rules,
+                         suppress="OPT(1)")
+        frame = result.tables[0].dataframe()
+    else:
+        primary_given, level, present = given
+        work = Path(tempfile.mkdtemp(prefix="tc_tau_"))
+        files = protect(micro, tables=[table], response="comp", safety_rules=rules,
+                        suppress="OPT(1)", workdir=str(work), run=False).files
+        lines = []
+        for i in np.flatnonzero(present):
+            dims, values = structure.cell_key(i)
+            key = dict(zip(dims, values, strict=True))
+            codes = ",".join(code[d][key[d]] if d in key else "Total" for d in DIMS)
+            if primary_given[i]:
+                lines += [f"{codes},u", f"{codes},pl,{level[i]:.0f},{level[i]:.0f}"]
+            else:
+                lines.append(f"{codes},s")
+        (work / "ours.hst").write_text("\n".join(lines) + "\n")
+        micro_arb(arb_filename=files["arb"], asc_filename=files["asc"],
+                  rda_filename=files["rda"], explanatory_vars=[table], response_var="comp",
+                  safety_rules=rules, suppress="OPT(1)", output_names=[files["tab1"]],
+                  output_type="5", output_options="SO+", apriori=[str(work / "ours.hst")])
+        run_batch(files["arb"])
+        frame = TableResult(path=files["tab1"], exp_vars=table, response="comp",
+                            is_freq=False).dataframe()
     seconds = time.perf_counter() - started
-    frame = result.tables[0].dataframe()
     index = structure.cell_index_by_key()
     back = {d: {v: k for k, v in code[d].items()} for d in DIMS}
     hidden = np.zeros(structure.n_cells, dtype=bool)
@@ -105,6 +141,12 @@ def peer_comparison(n_employers: int, seed: int) -> dict:
     peer_hidden, peer_primary, peer_seconds = peer_status(pop, structure)
     space = ReleaseSpace(cohorts)
     nonzero = space.exact["headcount"].ravel() > 0
+    # Like for like: τ-ARGUS given our primary cells and our compensation protection levels.
+    ours_primary = draft.status.ravel() == CellStatus.PRIMARY
+    level = policy.margin * space.exact["compensation"].ravel() / 100.0  # dollars
+    given_hidden, given_primary, given_seconds = peer_status(
+        pop, structure, given=(ours_primary, level, nonzero)
+    )
     return {
         "employers": n_employers,
         "people": int(pop.headcount.sum()),
@@ -123,6 +165,13 @@ def peer_comparison(n_employers: int, seed: int) -> dict:
             "secondary": int((peer_hidden & ~peer_primary & nonzero).sum()),
             "seconds": round(peer_seconds, 2),
             **audit_pattern(space, peer_hidden & nonzero, policy),
+        },
+        "tau_argus_opt_given_our_primary": {
+            "hidden": int((given_hidden & nonzero).sum()),
+            "primary": int((given_primary & nonzero).sum()),
+            "secondary": int((given_hidden & ~given_primary & nonzero).sum()),
+            "seconds": round(given_seconds, 2),
+            **audit_pattern(space, given_hidden & nonzero, policy),
         },
     }
 
