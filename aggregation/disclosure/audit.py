@@ -339,6 +339,13 @@ class GroupAudit:
             [model.z_col(0, index[t.measure], t.cell) for t in targets], dtype=np.int64
         )
         self.values = np.array([t.value for t in targets])
+        # How far a batch pushes each target up: twice what it needs, so that a batch stays
+        # bounded when some hidden cell can grow without limit (bound() finds those).
+        self.push_cap = self.values + 2.0 * np.array(
+            [max(t.need_up, 1e-3 * max(t.value, 1.0)) for t in targets]
+        )
+        self.col_lower = np.asarray(model.program.col_lower)[self.cols]
+        self.col_upper = np.asarray(model.program.col_upper)[self.cols]
         self.rng = np.random.default_rng(len(targets))
 
     def absorb(self, x: np.ndarray) -> None:
@@ -390,6 +397,10 @@ class GroupAudit:
                 break
             weights = self.rng.uniform(0.5, 1.5, len(todo)) / np.maximum(self.values[todo], 1e-9)
             self.solver.set_costs(self.cols[todo], sign * weights)
+            if side == "high":
+                # A narrower table set: every solution is still a feasible table (a witness).
+                self.solver.set_bounds(self.cols[todo], self.col_lower[todo],
+                                       np.minimum(self.col_upper[todo], self.push_cap[todo]))
             try:
                 x = self.solver.solve()
             except (Unbounded, TimeLimit):
@@ -397,6 +408,9 @@ class GroupAudit:
                 break
             finally:
                 self.solver.set_costs(self.cols[todo], np.zeros(len(todo)))
+                if side == "high":
+                    self.solver.set_bounds(self.cols[todo], self.col_lower[todo],
+                                           self.col_upper[todo])
             if x is None:
                 raise AuditError("The audit LP is infeasible: the published figures contradict "
                                  "the totals they were computed from.")

@@ -63,3 +63,21 @@ def test_an_audit_whose_lps_run_out_of_time_refuses_rather_than_crashes(scenario
     assert certificate.cells_short == len({t.cell for t in targets}) > 0
     assert all(not (t.low_exact or t.high_exact) for t in targets)
     assert certificate.failures
+
+
+def test_a_batch_certifies_many_targets_even_when_some_can_grow_without_limit(scenario):
+    """Nothing published but the structural zeros: every pay cell can grow without limit.
+    A batch that pushed them up unbounded would prove nothing and leave one LP per target;
+    capped at what each target needs, a few batch LPs settle them all."""
+    from aggregation.disclosure.audit import AuditModel, GroupAudit, audit_targets
+
+    _, draft, _ = scenario
+    space = draft.space
+    status = draft.status.copy()
+    status.ravel()[status.ravel() == CellStatus.PUBLISHED] = CellStatus.SECONDARY
+    view = published_view(space, status, figures_compute(space, status, POLICY), POLICY)
+    mine = [t for t in audit_targets(space, status, POLICY) if t.measure == "compensation"]
+    audit = GroupAudit(AuditModel(space.structure, space.atoms, [view], ("compensation",)), mine)
+    audit.run("high")
+    assert all(t.high_ok() for t in mine)
+    assert audit.solver.solves <= 5 < len(mine) / 10
