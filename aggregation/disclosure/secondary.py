@@ -324,6 +324,11 @@ class ProtectionLP:
             )
         if x is None:
             return None
+        return self.delta(x, level)
+
+    def delta(self, x: np.ndarray, level: float) -> np.ndarray:
+        """The signed perturbation per cell of a solution ``x``; movements below a millionth
+        of ``level`` are solver noise and set to zero."""
         delta = x[self.pos0 : self.neg0] - x[self.neg0 :]
         delta[np.abs(delta) <= 1e-6 * max(level, 1e-9)] = 0.0
         return delta
@@ -474,8 +479,7 @@ class Protector:
             lp.solver.set_bounds(toward + cells, np.zeros(cells.size), caps)
         if x is None:
             return np.zeros(self.space.size)
-        delta = x[lp.pos0 : lp.neg0] - x[lp.neg0 :]
-        delta[np.abs(delta) <= 1e-6 * max(float(need.min()), 1e-9)] = 0.0
+        delta = lp.delta(x, float(need.min()))
         self.remember(delta)
         return delta
 
@@ -519,6 +523,16 @@ class Protector:
         for lp in self.lps.values():
             lp.mark_hidden(cells)
 
+    def hide(self, moved: np.ndarray) -> int:
+        """Hide the published cells among ``moved`` (in the status, and as cheap in every
+        protection LP); how many."""
+        flat = self.status.ravel()
+        new = moved[flat[moved] == CellStatus.PUBLISHED]
+        if new.size:
+            flat[new] = CellStatus.SECONDARY
+            self.mark_hidden(new)
+        return int(new.size)
+
     def count(self, stats: dict) -> None:
         solvers = [lp.solver for lp in (*self.lps.values(), *self.certifiers.values())]
         stats["protection_lps"] = stats.get("protection_lps", 0) + sum(s.solves for s in solvers)
@@ -541,7 +555,6 @@ def protect_cells(
 
     With ``trust_witnesses`` false every level gets its own LPs (used when the audit found a
     cell short that earlier perturbations seemed to protect)."""
-    flat = status.ravel()
     added = 0
     by_measure: dict[str, list[ProtectionLevel]] = {}
     for level in levels:
@@ -552,7 +565,7 @@ def protect_cells(
         rng = np.random.default_rng(len(todo))
         if certifying:
             protector.certify(todo, rng)
-            added += joint_rounds(protector, todo, flat)
+            added += joint_rounds(protector, todo)
         # Coarse cells first, then large before small: their patterns serve the small ones.
         todo.sort(key=lambda lv: (space.structure.depth[lv.cell % space.n_cells], -lv.upper))
         since, grown = 0, False
@@ -568,19 +581,15 @@ def protect_cells(
                 protector.best_up[level.cell] = protector.best_down[level.cell] = 0.0
             if protector.protected(level):
                 continue
-            moved = protector.cells_for(level)
             since += 1
-            new = moved[flat[moved] == CellStatus.PUBLISHED]
-            if new.size:
-                flat[new] = CellStatus.SECONDARY
-                protector.mark_hidden(new)
-                added += int(new.size)
-                grown = True
+            new = protector.hide(protector.cells_for(level))
+            added += new
+            grown = grown or new > 0
         protector.count(stats)
     return added
 
 
-def joint_rounds(protector: Protector, levels: list[ProtectionLevel], flat: np.ndarray) -> int:
+def joint_rounds(protector: Protector, levels: list[ProtectionLevel]) -> int:
     """Joint protection LPs while many levels are left (``JOINT_MIN``); cells added.
 
     A single-cell LP per level is the leaner pattern (each reuses what the ones before hid)
@@ -598,12 +607,7 @@ def joint_rounds(protector: Protector, levels: list[ProtectionLevel], flat: np.n
             open_ = [lv for lv in rest if not protector.side_ok(lv, up)]
             if not open_:
                 continue
-            moved = np.flatnonzero(protector.protect_jointly(open_, up))
-            new = moved[flat[moved] == CellStatus.PUBLISHED]
-            if new.size:
-                flat[new] = CellStatus.SECONDARY
-                protector.mark_hidden(new)
-                added += int(new.size)
+            added += protector.hide(np.flatnonzero(protector.protect_jointly(open_, up)))
         left = sum(1 for lv in rest if not protector.protected(lv))
         if len(rest) - left < CERTIFY_GAIN:
             return added
