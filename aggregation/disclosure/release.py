@@ -21,6 +21,7 @@ from aggregation.disclosure.audit import AuditCertificate, PublishedView, Target
 from aggregation.disclosure.cohorts import CohortTotals
 from aggregation.disclosure.figures import PublishedFigures, figures_compute
 from aggregation.disclosure.history import PreviousRelease, revision_suppress
+from aggregation.disclosure.optimal import OPTIMAL_MAX_CELLS, optimal_pattern
 from aggregation.disclosure.policy import DisclosurePolicy
 from aggregation.disclosure.primary import Reason, primary_suppress
 from aggregation.disclosure.secondary import (
@@ -116,6 +117,7 @@ def release_build(
     primary_done = time.perf_counter()
     cost = suppression_cost(space)
     stats: dict = {}
+    entry = status.copy()
     singleton_pass(space, status, cost)
     measures = ("headcount", "compensation") + (
         ("performance_pay",) if policy.audit_performance_pay else ()
@@ -125,6 +127,10 @@ def release_build(
         for lv in protection_levels(space, status, policy, measures)
     ]
     protect_cells(space, status, levels, cost, stats=stats)
+    if space.size <= OPTIMAL_MAX_CELLS:
+        better = optimal_pattern(space, entry, levels, cost, incumbent=status, stats=stats)
+        if better is not None:
+            status[...] = better
     secondary_done = time.perf_counter()
     previous_views = tuple(p.view(space) for p in previous)
     audits = []
@@ -154,6 +160,7 @@ def release_build(
             "primary": primary_done - started,
             "secondary": secondary_done - primary_done,
             "protection_lp": stats.get("protection_seconds", 0.0),
+            "optimal": stats.get("optimal_seconds", 0.0),
             "audit": sum(a.seconds["total"] for a in audits),
             "audit_rounds": float(len(audits)),
             "release_build": time.perf_counter() - started,
