@@ -143,3 +143,20 @@ def test_a_level_nothing_can_reach_leaves_the_heuristic_in_charge(one_cohort):
     stats: dict = {}
     assert optimal.optimal_pattern(space, entry, [*levels, huge], cost,
                                    incumbent=heuristic, stats=stats) is None
+
+
+@pytest.mark.slow
+def test_a_release_build_keeps_the_cheaper_pattern_and_passes_the_audit(
+    one_cohort, monkeypatch
+):
+    import aggregation.disclosure.release as release
+
+    space, _, cost, _, _ = one_cohort
+    policy = DisclosurePolicy()
+    with_step = release.release_build(cohorts=space.cohorts, policy=policy)
+    monkeypatch.setattr(release, "OPTIMAL_MAX_CELLS", 0)
+    heuristic = release.release_build(cohorts=space.cohorts, policy=policy)
+    assert with_step.certificate.passed and heuristic.certificate.passed
+    assert with_step.certificate.seconds["optimal"] > 0
+    assert heuristic.certificate.seconds["optimal"] == 0
+    assert hidden_cost(with_step.status, cost) < hidden_cost(heuristic.status, cost)
