@@ -9,7 +9,9 @@ Usage: ``.venv/bin/python benchmarks/disclosure.py [--peer-employers 300 1000] [
    policy (``min_employees=5``, which five employers imply anyway). Then like for like:
    τ-ARGUS given our primary cells and our compensation protection levels (an apriori file),
    choosing only the secondary cells. For every pattern: cells hidden, and whether it passes
-   OUR audit (a primary cell of ours that the peer publishes fails it outright).
+   OUR audit (a primary cell of ours that the peer publishes fails it outright). Last, our
+   secondary step under τ-ARGUS's model (``ours_under_peer_model``), which separates the
+   method from the model.
 2. A full release: synthetic employers (lognormal sizes), every industry and size cohort and
    "all", timed end to end.
 """
@@ -27,8 +29,10 @@ import numpy as np
 from aggregation.disclosure import DisclosurePolicy, release_build
 from aggregation.disclosure.audit import audit_release
 from aggregation.disclosure.figures import figures_compute
+from aggregation.disclosure.optimal import optimal_pattern
 from aggregation.disclosure.primary import CellStatus, primary_suppress
 from aggregation.disclosure.release import published_view
+from aggregation.disclosure.secondary import protect_cells, protection_levels, singleton_pass
 from aggregation.disclosure.space import ReleaseSpace
 from aggregation.disclosure.synthetic import population_cohorts, population_generate
 from aggregation.disclosure.tables import structure_for
@@ -129,6 +133,41 @@ def audit_pattern(space, hidden: np.ndarray, policy) -> dict:
     }
 
 
+def ours_under_peer_model(cohorts, policy, stall: int) -> dict:
+    """Our secondary step under τ-ARGUS's model, to separate method from model: the same
+    primary cells, compensation levels only (10 % each way), no insider (an outside attacker
+    only), every cell costing the same. Heuristic first, then the optimal step with ``stall``
+    integer rounds without improvement (the product uses 4; cells, not the audit, are
+    compared here, and this pattern does not pass our audit by construction)."""
+    space = ReleaseSpace(cohorts)
+    # Outside attacker only: no employer's own share bounds a cell from below.
+    space.insider_floor = lambda measure: np.zeros(space.size)
+    entry, _ = primary_suppress(cohorts, policy)
+    cost = np.ones(space.size)
+    levels = protection_levels(space, entry, policy, ("compensation",))
+    started = time.perf_counter()
+    heuristic = entry.copy()
+    singleton_pass(space, heuristic, cost)
+    protect_cells(space, heuristic, list(levels), cost, stats={})
+    stats: dict = {}
+    out = optimal_pattern(space, entry, levels, cost, incumbent=heuristic, stats=stats,
+                          time_limit=300.0, stall=stall)
+    seconds = time.perf_counter() - started
+    hidden = np.isin((heuristic if out is None else out).ravel(),
+                     (CellStatus.PRIMARY, CellStatus.SECONDARY))
+    primary = int((entry.ravel() == CellStatus.PRIMARY).sum())
+    return {
+        "heuristic_hidden": int(np.isin(heuristic.ravel(),
+                                        (CellStatus.PRIMARY, CellStatus.SECONDARY)).sum()),
+        "hidden": int(hidden.sum()),
+        "primary": primary,
+        "secondary": int(hidden.sum()) - primary,
+        "secondary_lower_bound": round(stats.get("optimal_bound", 0.0), 1),
+        "stall": stall,
+        "seconds": round(seconds, 2),
+    }
+
+
 def peer_comparison(n_employers: int, seed: int) -> dict:
     structure = structure_for()
     pop = population(n_employers, seed, industries=1)
@@ -172,6 +211,9 @@ def peer_comparison(n_employers: int, seed: int) -> dict:
             "secondary": int((given_hidden & ~given_primary & nonzero).sum()),
             "seconds": round(given_seconds, 2),
             **audit_pattern(space, given_hidden & nonzero, policy),
+        },
+        "ours_under_tau_argus_model": {
+            f"stall_{k}": ours_under_peer_model(cohorts, policy, stall=k) for k in (4, 15)
         },
     }
 

@@ -14,16 +14,20 @@ Each attacker LP is the protection LP of ``secondary.py`` (a realisable perturba
 whole release, caps against the insider going up and the outsider going down), with the cells
 ``y = 0`` pinned. A requirement that fails at ``y*`` yields, from the LP's reduced costs, a
 cut ``sum_c a_c y_c >= level - const`` that every protecting ``y`` satisfies (weak duality:
-the reduced costs bound the LP's optimum for any bounds ``0 <= d_j <= cap_j y_c``). The
-master MIP (HiGHS) is solved, its answer separated, cuts added, until no requirement fails:
-that ``y`` is then optimal for the model (or, stopped at the time limit, at least valid).
+the reduced costs bound the LP's optimum for any bounds ``0 <= d_j <= cap_j y_c``). Cuts are
+added first at the master's LP relaxation, then at its integer optima. An integer optimum that
+no requirement fails is optimal for the model (within the master's gap); one that some fail is
+repaired by the single-cell LPs into a pattern that protects them, and the cheapest pattern
+is kept when the rounds stall or the time runs out.
 
 Guarantees of ``optimal_pattern``:
 - it returns ``None`` (and the caller keeps the heuristic pattern) unless it found a pattern
-  that every requirement's attacker LP certifies and that costs less than ``incumbent``;
+  that costs less than ``incumbent`` and that either meets every requirement's attacker LP or
+  came out of the single-cell LPs' repair (the heuristic's own guarantee);
 - it only ever adds suppressions to the status it is given;
-- rising cells are capped at ``RISE_FACTOR`` times the largest level: a tighter model than
-  the heuristic's (unbounded rise), so what protects here protects there.
+- in an attacker LP a hidden cell rises at most ``RISE_FACTOR`` times the level (the
+  heuristic: without limit), a tighter model, so what protects here protects there;
+- the audit still gates whatever it returns (``release.py``).
 """
 
 from __future__ import annotations
@@ -58,6 +62,9 @@ OPTIMAL_SECONDS = 30.0
 RISE_FACTOR = 1.5
 # Stop when the pattern kept costs at most this much more than the master's lower bound.
 OPTIMAL_GAP = 0.02
+# Each master MIP stops within this relative gap: a near-optimal point separates as well as an
+# optimal one, and the last few percent of a branch and bound are the slow part.
+MASTER_GAP = 0.01
 # ... or after this many integer rounds in a row that found no cheaper pattern (a count, not a
 # clock, so that the same release gives the same pattern on any machine).
 OPTIMAL_STALL = 4
@@ -164,7 +171,7 @@ class Master:
     def __init__(self, cost: np.ndarray, time_limit: float):
         self.highs = highspy.Highs()
         self.highs.setOptionValue("output_flag", False)
-        self.highs.setOptionValue("mip_rel_gap", OPTIMAL_GAP / 2)
+        self.highs.setOptionValue("mip_rel_gap", MASTER_GAP)
         self.integer = False
         self.n = cost.size
         lp = highspy.HighsLp()
@@ -222,11 +229,13 @@ def optimal_pattern(
     incumbent: np.ndarray,
     stats: dict,
     time_limit: float = OPTIMAL_SECONDS,
+    stall: int = OPTIMAL_STALL,
 ) -> np.ndarray | None:
     """A cheaper certified pattern than ``incumbent`` (a status), or ``None``.
 
     ``status`` is the status before any secondary suppression (cells hidden there stay
-    hidden); ``levels`` as for ``protect_cells``; ``cost`` per cell as ``suppression_cost``.
+    hidden); ``levels`` as for ``protect_cells``; ``cost`` per cell as ``suppression_cost``;
+    ``stall``: integer rounds in a row without a cheaper pattern before it stops.
     """
     started = time.perf_counter()
     flat = status.ravel()
@@ -317,7 +326,7 @@ def optimal_pattern(
     # cheapest repaired pattern is kept when time runs out.
     master.integral(True)
     proven = False
-    stall = 0
+    stalled_rounds, stall = stall, 0
     while (solved := master.solve(start=best.astype(np.float64))) is not None:
         rounds += 1
         y_free = np.round(solved[0]) > 0.5
@@ -337,7 +346,7 @@ def optimal_pattern(
         stall += 1
         if value < best_cost - 1e-9:
             best, best_cost, stall = candidate, value, 0
-        if added == 0 or best_cost <= bound * (1 + OPTIMAL_GAP) or stall >= OPTIMAL_STALL:
+        if added == 0 or best_cost <= bound * (1 + OPTIMAL_GAP) or stall >= stalled_rounds:
             break
     stats.update({
         "optimal_cuts": master.cuts,
