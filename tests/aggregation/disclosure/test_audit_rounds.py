@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from conftest import POLICY
 
+import aggregation.disclosure.audit as audit_module
 from aggregation.disclosure.audit import SLACK, audit_release
 from aggregation.disclosure.figures import figures_compute
 from aggregation.disclosure.primary import CellStatus
@@ -81,3 +82,25 @@ def test_a_batch_certifies_many_targets_even_when_some_can_grow_without_limit(sc
     audit.run("high")
     assert all(t.high_ok() for t in mine)
     assert audit.solver.solves <= 5 < len(mine) / 10
+
+
+def test_a_capped_worst_ratio_refinement_reports_a_lower_bound_and_the_same_verdict(
+    scenario, monkeypatch
+):
+    """Refinement only tightens the reported worst ratio: with no refinement LPs at all (here
+    by counting the release as large and giving large releases none) the certificate gives
+    the same verdict and a worst ratio no higher than the refined one."""
+    _, draft, _ = scenario
+    space, status, policy = draft.space, draft.status, draft.policy
+    view = published_view(space, status, draft.figures, policy)
+    refined, _ = audit_release(space, status, view, policy)
+    monkeypatch.setattr(audit_module, "WORST_RATIO_LARGE", space.size)
+    monkeypatch.setattr(audit_module, "WORST_RATIO_LPS_LARGE", 0)
+    capped, _ = audit_release(space, status, view, policy)
+    assert capped.passed == refined.passed
+    assert capped.cells_short == refined.cells_short
+    assert capped.exact_disclosures == refined.exact_disclosures
+    # Here refinement matters (0.10 from witnesses alone, 0.14 refined): the check can fail.
+    assert capped.worst_protection_ratio < refined.worst_protection_ratio
+    assert capped.lps < refined.lps
+    assert not capped.worst_ratio_exact
