@@ -41,6 +41,7 @@ import numpy as np
 from aggregation.disclosure.lp import LinearProgram, SolverError, WarmSolver
 from aggregation.disclosure.primary import CellStatus
 from aggregation.disclosure.secondary import (
+    ProtectionError,
     ProtectionLevel,
     is_hidden,
     perturbation_constraints,
@@ -68,7 +69,7 @@ MASTER_GAP = 0.01
 # ... or after this many integer rounds in a row that found no cheaper pattern (a count, not a
 # clock, so that the same release gives the same pattern on any machine).
 OPTIMAL_STALL = 4
-# A cut is added only if the master's point falls short of it by this much (of the level).
+# At the relaxation, a cut is added only if the master's point falls short of it by this much.
 CUT_VIOLATION = 1e-3
 # Rounds of cuts at the LP relaxation, at most.
 RELAXED_ROUNDS = 30
@@ -131,11 +132,15 @@ class AttackerLP:
         self.solver.set_costs([toward], [-1.0])
         try:
             x = self.solver.solve()
+            # Read the duals before the cost change below invalidates the solution.
+            solution = self.solver.highs.getSolution()
+            reduced = np.asarray(solution.col_dual)
+            if x is not None and not solution.dual_valid:
+                raise SolverError("An attacker LP has no valid duals.")
         finally:
             self.solver.set_costs([toward], [0.0])
         if x is None:  # d = 0 is always feasible
             raise SolverError("An attacker LP was infeasible.")
-        reduced = np.asarray(self.solver.highs.getSolution().col_dual)
         delta = x[:size] - x[size:]
         delta[np.abs(delta) <= 1e-9 * max(req.level, 1.0)] = 0.0
         return float(x[toward]), np.maximum(-reduced, 0.0), caps, upper, delta
@@ -199,8 +204,9 @@ class Master:
         self.highs.changeColsIntegrality(
             self.n, np.arange(self.n, dtype=np.int32), np.full(self.n, int(kind), dtype=np.uint8))
 
-    def solve(self, start: np.ndarray | None = None) -> tuple[np.ndarray, bool] | None:
-        """The optimum (or best found by the deadline) and whether it is proven optimal."""
+    def solve(self, start: np.ndarray | None = None) -> tuple[np.ndarray, bool, float] | None:
+        """The optimum (or best found by the deadline), whether it is proven optimal, and the
+        master's lower bound; ``None`` when the time is up."""
         left = self.deadline - time.perf_counter()
         if left <= 0:
             return None
@@ -231,12 +237,33 @@ def optimal_pattern(
     time_limit: float = OPTIMAL_SECONDS,
     stall: int = OPTIMAL_STALL,
 ) -> np.ndarray | None:
-    """A cheaper certified pattern than ``incumbent`` (a status), or ``None``.
+    """A cheaper pattern than ``incumbent`` (a status), or ``None``.
 
     ``status`` is the status before any secondary suppression (cells hidden there stay
     hidden); ``levels`` as for ``protect_cells``; ``cost`` per cell as ``suppression_cost``;
-    ``stall``: integer rounds in a row without a cheaper pattern before it stops.
+    ``stall``: integer rounds in a row without a cheaper pattern before it stops. A solver
+    failure inside leaves the heuristic's pattern in charge (``None``), never a failed build.
     """
+    try:
+        return _optimal_pattern(space, status, levels, cost, incumbent=incumbent, stats=stats,
+                                time_limit=time_limit, stall=stall)
+    except (SolverError, ProtectionError) as error:
+        stats["optimal_error"] = str(error)
+        return None
+
+
+def _optimal_pattern(
+    space: ReleaseSpace,
+    status: np.ndarray,
+    levels: list[ProtectionLevel],
+    cost: np.ndarray,
+    *,
+    incumbent: np.ndarray,
+    stats: dict,
+    time_limit: float = OPTIMAL_SECONDS,
+    stall: int = OPTIMAL_STALL,
+) -> np.ndarray | None:
+    """``optimal_pattern`` without the guard."""
     started = time.perf_counter()
     flat = status.ravel()
     hidden = is_hidden(flat)
@@ -257,16 +284,19 @@ def optimal_pattern(
         by_attacker.setdefault((req.measure, req.insider, req.up), []).append(req)
     master = Master(cost[free], time_limit - (time.perf_counter() - started))
 
-    def separate(y_free: np.ndarray) -> int:
-        """Cuts for every requirement ``y`` fails; how many.
+    def separate(y_free: np.ndarray, *, phase: int) -> int:
+        """Cuts for every requirement ``y`` fails; how many requirements fail (``-1``: one
+        cannot be met at all, or the time is up).
 
         Each attacker LP's perturbation, scaled to the bounds, is credited to every other
         requirement of the same LP it moves far enough, so most need no LP of their own."""
         y = hidden.astype(np.float64)
         y[free] = y_free
         size = space.size
-        added = 0
+        failing = 0
         for key, group in by_attacker.items():
+            if time.perf_counter() > master.deadline:
+                return -1
             attacker = attackers[key[:2]]
             credit: dict[int, float] = {}
             for req in group:
@@ -287,6 +317,7 @@ def optimal_pattern(
                         credit[int(c)] = max(credit.get(int(c), 0.0), float(a))
                 if reached >= req.level * (1 - TOLERANCE):
                     continue
+                failing += 1
                 per_cell = coef[free] * caps[free] + coef[size + free] * caps[size + free]
                 const_cols = coef * upper
                 const_cols[free] = 0.0
@@ -295,17 +326,17 @@ def optimal_pattern(
                 if rhs <= req.level * TOLERANCE:
                     continue  # degenerate duals: no useful cut
                 a = np.minimum(per_cell / rhs, 1.0)
-                nz = np.flatnonzero(a > 1e-9)
+                nz = np.flatnonzero(a > 0.0)
                 if nz.size == 0:
                     return -1  # nothing can protect it: should have been caught up front
-                # Round coefficients up (a weaker, still valid cut) and the right side down;
-                # a cut the point itself nearly meets would only make the loop tail off.
+                # Round coefficients up (a weaker, still valid cut) and the right side down.
+                # At the relaxation, a cut the point nearly meets would only make the loop
+                # tail off; an integer point that fails gets its cut whatever the shortfall.
                 a = np.ceil(a[nz] * 1e6) / 1e6
-                if float(a @ y_free[nz]) > 1.0 - CUT_VIOLATION:
+                if phase == 1 and float(a @ y_free[nz]) > 1.0 - CUT_VIOLATION:
                     continue
                 master.add_cut(nz, a, 1.0 - 1e-6)
-                added += 1
-        return added
+        return failing
 
     flat_cost = cost[free]
     incumbent_cost = float(flat_cost[incumbent.ravel()[free] != CellStatus.PUBLISHED].sum())
@@ -318,7 +349,10 @@ def optimal_pattern(
     while (solved := master.solve()) is not None:
         rounds += 1
         bound = max(bound, solved[2])
-        if separate(solved[0]) <= 0 or rounds >= RELAXED_ROUNDS:
+        failing = separate(solved[0], phase=1)
+        if failing < 0:
+            return None
+        if failing == 0 or rounds >= RELAXED_ROUNDS:
             break
     relaxed = (rounds, master.cuts)
     # Phase 2: integer optima of the master. One that meets every requirement is optimal;
@@ -331,10 +365,10 @@ def optimal_pattern(
         rounds += 1
         y_free = np.round(solved[0]) > 0.5
         bound = max(bound, solved[2])
-        added = separate(y_free.astype(np.float64))
-        if added < 0:
+        failing = separate(y_free.astype(np.float64), phase=2)
+        if failing < 0:
             break
-        if added == 0:
+        if failing == 0:
             proven = solved[1]
             candidate = y_free
         else:
@@ -346,7 +380,7 @@ def optimal_pattern(
         stall += 1
         if value < best_cost - 1e-9:
             best, best_cost, stall = candidate, value, 0
-        if added == 0 or best_cost <= bound * (1 + OPTIMAL_GAP) or stall >= stalled_rounds:
+        if failing == 0 or best_cost <= bound * (1 + OPTIMAL_GAP) or stall >= stalled_rounds:
             break
     stats.update({
         "optimal_cuts": master.cuts,
