@@ -32,6 +32,7 @@ Guarantees of ``optimal_pattern``:
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass
 
@@ -226,6 +227,22 @@ class Master:
         return None
 
 
+def keeps_heuristic_on_failure(function):
+    """A solver failure inside the optimal step leaves the heuristic's pattern in charge
+    (``None``, the reason in ``stats["optimal_error"]``), never a failed build."""
+
+    @functools.wraps(function)
+    def guarded(*args, stats: dict, **kwargs):
+        try:
+            return function(*args, stats=stats, **kwargs)
+        except (SolverError, ProtectionError) as error:
+            stats["optimal_error"] = str(error)
+            return None
+
+    return guarded
+
+
+@keeps_heuristic_on_failure
 def optimal_pattern(
     space: ReleaseSpace,
     status: np.ndarray,
@@ -241,29 +258,8 @@ def optimal_pattern(
 
     ``status`` is the status before any secondary suppression (cells hidden there stay
     hidden); ``levels`` as for ``protect_cells``; ``cost`` per cell as ``suppression_cost``;
-    ``stall``: integer rounds in a row without a cheaper pattern before it stops. A solver
-    failure inside leaves the heuristic's pattern in charge (``None``), never a failed build.
+    ``stall``: integer rounds in a row without a cheaper pattern before it stops.
     """
-    try:
-        return _optimal_pattern(space, status, levels, cost, incumbent=incumbent, stats=stats,
-                                time_limit=time_limit, stall=stall)
-    except (SolverError, ProtectionError) as error:
-        stats["optimal_error"] = str(error)
-        return None
-
-
-def _optimal_pattern(
-    space: ReleaseSpace,
-    status: np.ndarray,
-    levels: list[ProtectionLevel],
-    cost: np.ndarray,
-    *,
-    incumbent: np.ndarray,
-    stats: dict,
-    time_limit: float = OPTIMAL_SECONDS,
-    stall: int = OPTIMAL_STALL,
-) -> np.ndarray | None:
-    """``optimal_pattern`` without the guard."""
     started = time.perf_counter()
     flat = status.ravel()
     hidden = is_hidden(flat)

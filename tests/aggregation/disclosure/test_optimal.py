@@ -184,3 +184,16 @@ def test_a_release_build_keeps_the_cheaper_pattern_and_passes_the_audit(
     assert with_step.certificate.seconds["optimal"] > 0
     assert heuristic.certificate.seconds["optimal"] == 0
     assert hidden_cost(with_step.status, cost) < hidden_cost(heuristic.status, cost)
+
+
+def test_a_solver_failure_leaves_the_heuristic_in_charge(one_cohort, monkeypatch):
+    space, entry, cost, levels, heuristic = one_cohort
+
+    def broken(self, req, y):
+        raise optimal.SolverError("HiGHS stopped with status Solve error.")
+
+    monkeypatch.setattr(optimal.AttackerLP, "reach", broken)
+    stats: dict = {}
+    assert optimal.optimal_pattern(space, entry, levels, cost, incumbent=heuristic,
+                                   stats=stats) is None
+    assert "Solve error" in stats["optimal_error"]
