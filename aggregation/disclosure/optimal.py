@@ -60,13 +60,16 @@ OPTIMAL_MAX_CELLS = 1_500
 OPTIMAL_MAX_WORK = 400_000
 # Seconds for the whole cut loop, a safety net; on time-out the best pattern found is kept.
 OPTIMAL_SECONDS = 30.0
-# A cell may rise by at most this many times the largest level of its measure in the model.
+# In a requirement's attacker LP a hidden cell may rise by at most this many times the level.
+# (A perturbation credited to another requirement of the same group may rise further than
+# that one's own cap; it is still a perturbation of the heuristic's model, which has none.)
 RISE_FACTOR = 1.5
-# Stop when the pattern kept costs at most this much more than the master's lower bound.
-OPTIMAL_GAP = 0.02
 # Each master MIP stops within this relative gap: a near-optimal point separates as well as an
 # optimal one, and the last few percent of a branch and bound are the slow part.
 MASTER_GAP = 0.01
+# The loop stops when the pattern kept costs at most this much more than the master's bound
+# (a bound of the capped model: the kept pattern may even cost less), ...
+OPTIMAL_GAP = 0.02
 # ... or after this many integer rounds in a row that found no cheaper pattern (a count, not a
 # clock, so that the same release gives the same pattern on any machine).
 OPTIMAL_STALL = 4
