@@ -170,6 +170,24 @@ def test_the_public_report_and_the_office_review_pages(world, unmasked):
 
 
 @pytest.mark.auto_release
+def test_the_review_says_at_least_when_the_worst_ratio_is_only_a_bound(world, unmasked):
+    from django.test import Client
+
+    office = Client()
+    office.force_login(world.ana)
+    release = Release.objects.get(cycle__slug="2026", number=1)
+    ratio = release.certificate["worst_protection_ratio"]
+    for exact in (True, False):
+        release.certificate["worst_ratio_exact"] = exact
+        release.save(update_fields=["certificate"])
+        review = office.get("/office/cycles/2026/review/").content.decode()
+        bounded = "a guaranteed lower bound" in review
+        assert bounded is not exact
+        assert ("closest anyone can narrow" in review) is exact
+    assert ratio is not None
+
+
+@pytest.mark.auto_release
 def test_the_review_shows_earlier_cycles_year_over_year(world, unmasked):
     from datetime import timedelta
 

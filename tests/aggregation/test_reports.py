@@ -27,6 +27,14 @@ def test_the_report_shows_the_headline_gaps_from_the_metrics(release):
     assert "How these figures were made" in html
 
 
+def test_the_report_states_the_audit_protection_as_a_floor(release):
+    """The published ratio may be a certified lower bound (large releases), so the report says
+    "at least", which is true of an exact ratio too."""
+    ratio = release["audit"]["worst_protection_ratio"]
+    html = report_html(release)
+    assert f"stays uncertain by at least {100 * ratio:.0f}% of its value" in html
+
+
 def test_every_chart_has_a_data_table_and_an_accessible_label(release):
     html = report_html(release)
     figures = re.findall(r"<figure.*?</figure>", html, flags=re.S)
