@@ -174,6 +174,24 @@ def requirements(
     return out
 
 
+def credits(delta: np.ndarray, bound: np.ndarray, *, up: bool) -> dict[int, float]:
+    """How far each cell moves up (``up``) or down when ``delta`` and ``-delta`` are each
+    scaled as far as ``bound`` allows (per column: the rises, then the falls). The
+    constraints are homogeneous, so a scaled perturbation is still one."""
+    size = delta.size
+    out: dict[int, float] = {}
+    for direction in (delta, -delta):
+        moving = np.flatnonzero(direction)
+        if moving.size == 0:
+            continue
+        column = np.where(direction[moving] > 0, moving, size + moving)
+        t = float(np.min(bound[column] / np.abs(direction[moving])))
+        towards = moving[direction[moving] > 0] if up else moving[direction[moving] < 0]
+        for c, a in zip(towards, t * np.abs(direction[towards]), strict=True):
+            out[int(c)] = max(out.get(int(c), 0.0), float(a))
+    return out
+
+
 class Master:
     """The 0/1 master problem over the free cells, with the cuts found so far."""
 
@@ -303,17 +321,8 @@ def optimal_pattern(
                     continue
                 reached, coef, caps, upper, delta = attacker.reach(req, y)
                 bound = caps * np.concatenate([y, y])
-                for direction in (delta, -delta):
-                    moving = np.flatnonzero(direction)
-                    if moving.size == 0:
-                        continue
-                    amount = np.abs(direction[moving])
-                    column = np.where(direction[moving] > 0, moving, size + moving)
-                    t = float(np.min(bound[column] / amount))
-                    towards = moving[direction[moving] > 0] if key[2] else moving[
-                        direction[moving] < 0]
-                    for c, a in zip(towards, t * np.abs(direction[towards]), strict=True):
-                        credit[int(c)] = max(credit.get(int(c), 0.0), float(a))
+                for c, a in credits(delta, bound, up=key[2]).items():
+                    credit[c] = max(credit.get(c, 0.0), a)
                 if reached >= req.level * (1 - TOLERANCE):
                     continue
                 failing += 1

@@ -197,3 +197,29 @@ def test_a_solver_failure_leaves_the_heuristic_in_charge(one_cohort, monkeypatch
     assert optimal.optimal_pattern(space, entry, levels, cost, incumbent=heuristic,
                                    stats=stats) is None
     assert "Solve error" in stats["optimal_error"]
+
+
+def test_what_one_perturbation_credits_to_other_cells_holds_in_the_heuristics_model(one_cohort):
+    """A perturbation found for one requirement, scaled to the bounds, is credited to other
+    cells; each credit must be a movement the heuristic's own LP (published cells pinned)
+    confirms for that cell."""
+    space, entry, cost, levels, heuristic = one_cohort
+    matrix = perturbation_constraints(space)
+    y = is_hidden(heuristic.ravel()).astype(np.float64)
+    checked = 0
+    for measure in MEASURES:
+        for up, insider in ((True, True), (False, False)):
+            attacker = optimal.AttackerLP(space, matrix, measure, entry, insider)
+            source = next(lv for lv in levels if lv.measure == measure)
+            req = optimal.Requirement(source.cell, measure, source.upper if up else source.lower,
+                                      up, insider)
+            reached, _, caps, _, delta = attacker.reach(req, y)
+            assert reached > 0
+            credited = optimal.credits(delta, caps * np.concatenate([y, y]), up=up)
+            assert credited
+            for cell, amount in sorted(credited.items(), key=lambda kv: -kv[1])[:4]:
+                level = ProtectionLevel(cell, measure, amount * (1 - 1e-6), amount * (1 - 1e-6))
+                assert reachable(space, heuristic, cost, level, up=up, insider=insider), (
+                    measure, up, cell, amount)
+                checked += 1
+    assert checked >= 8
