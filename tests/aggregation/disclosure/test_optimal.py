@@ -223,3 +223,15 @@ def test_what_one_perturbation_credits_to_other_cells_holds_in_the_heuristics_mo
                     measure, up, cell, amount)
                 checked += 1
     assert checked >= 8
+
+
+def test_credits_scale_each_direction_to_its_tightest_column():
+    # Cell 0 rises by 2 while cell 1 falls by 1; rises may reach 10, falls 0.5 (cell 0) and
+    # 3 (cells 1, 2). As it is, the fall of cell 1 binds (t = 3): cell 0 rises by 6, cell 1
+    # falls by 3. Reversed, the fall of cell 0 binds (t = 0.25): cell 1 rises by 0.25 and
+    # cell 0 falls by 0.5.
+    delta = np.array([2.0, -1.0, 0.0])
+    bound = np.array([10.0, 10.0, 10.0, 0.5, 3.0, 3.0])
+    assert optimal.credits(delta, bound, up=True) == pytest.approx({0: 6.0, 1: 0.25})
+    assert optimal.credits(delta, bound, up=False) == pytest.approx({1: 3.0, 0: 0.5})
+    assert optimal.credits(np.zeros(3), bound, up=True) == {}
