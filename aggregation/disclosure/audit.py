@@ -339,7 +339,6 @@ class GroupAudit:
         self.model = model
         self.targets = targets
         self.solver = WarmSolver(model.program, ipm=ipm, time_limit=AUDIT_TIME_LIMIT)
-        self.timeouts = 0
         index = {m: j for j, m in enumerate(model.measures)}
         self.cols = np.array(
             [model.z_col(0, index[t.measure], t.cell) for t in targets], dtype=np.int64
@@ -375,7 +374,6 @@ class GroupAudit:
         except TimeLimit:
             # No bound proved: the target keeps what its witnesses reached, which is never
             # more than the attacker's exact bound, so the verdict can only be stricter.
-            self.timeouts += 1
             return
         finally:
             self.solver.set_costs([col], [0.0])

@@ -346,10 +346,15 @@ def optimal_pattern(
                 master.add_cut(nz, a, 1.0 - 1e-6)
         return failing
 
+    def with_hidden(y_free: np.ndarray) -> np.ndarray:
+        """``status`` with the free cells ``y_free`` (a mask) hidden as secondary."""
+        out = status.copy()
+        out.ravel()[free[y_free]] = CellStatus.SECONDARY
+        return out
+
     flat_cost = cost[free]
-    incumbent_cost = float(flat_cost[incumbent.ravel()[free] != CellStatus.PUBLISHED].sum())
     best = incumbent.ravel()[free] != CellStatus.PUBLISHED
-    best_cost = float(flat_cost[best].sum())
+    incumbent_cost = best_cost = float(flat_cost[best].sum())
     bound = 0.0
     rounds = 0
     # Phase 1: cuts at the LP relaxation (cheap, and most of the cuts the MIP needs).
@@ -362,12 +367,10 @@ def optimal_pattern(
             return None
         if failing == 0 or rounds >= RELAXED_ROUNDS:
             break
-    relaxed = (rounds, master.cuts)
     # Phase 2: integer optima of the master. One that meets every requirement is optimal;
     # otherwise it is repaired by the single-cell LPs into a pattern that does, and the
     # cheapest repaired pattern is kept when time runs out.
     master.integral(True)
-    proven = False
     stalled_rounds, stall = stall, 0
     while (solved := master.solve(start=best.astype(np.float64))) is not None:
         rounds += 1
@@ -377,11 +380,9 @@ def optimal_pattern(
         if failing < 0:
             break
         if failing == 0:
-            proven = solved[1]
             candidate = y_free
         else:
-            trial = status.copy()
-            trial.ravel()[free[y_free]] = CellStatus.SECONDARY
+            trial = with_hidden(y_free)
             protect_cells(space, trial, list(levels), cost, stats={})
             candidate = trial.ravel()[free] != CellStatus.PUBLISHED
         value = float(flat_cost[candidate].sum())
@@ -393,15 +394,10 @@ def optimal_pattern(
     stats.update({
         "optimal_cuts": master.cuts,
         "optimal_rounds": rounds,
-        "optimal_relaxed": relaxed,
         "optimal_bound": bound,
         "optimal_cost": best_cost,
-        "optimal_proven": proven,
         "optimal_seconds": time.perf_counter() - started,
     })
     if best_cost >= incumbent_cost - 1e-9:
         return None
-    out = status.copy()
-    chosen = free[best]
-    out.ravel()[chosen] = CellStatus.SECONDARY
-    return out
+    return with_hidden(best)
