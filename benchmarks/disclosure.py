@@ -32,7 +32,12 @@ from aggregation.disclosure.figures import figures_compute
 from aggregation.disclosure.optimal import optimal_pattern
 from aggregation.disclosure.primary import CellStatus, primary_suppress
 from aggregation.disclosure.release import published_view
-from aggregation.disclosure.secondary import protect_cells, protection_levels, singleton_pass
+from aggregation.disclosure.secondary import (
+    is_hidden,
+    protect_cells,
+    protection_levels,
+    singleton_pass,
+)
 from aggregation.disclosure.space import ReleaseSpace
 from aggregation.disclosure.synthetic import population_cohorts, population_generate
 from aggregation.disclosure.tables import structure_for
@@ -153,12 +158,10 @@ def ours_under_peer_model(cohorts, policy, stall: int) -> dict:
     out = optimal_pattern(space, entry, levels, cost, incumbent=heuristic, stats=stats,
                           time_limit=300.0, stall=stall)
     seconds = time.perf_counter() - started
-    hidden = np.isin((heuristic if out is None else out).ravel(),
-                     (CellStatus.PRIMARY, CellStatus.SECONDARY))
+    hidden = is_hidden((heuristic if out is None else out).ravel())
     primary = int((entry.ravel() == CellStatus.PRIMARY).sum())
     return {
-        "heuristic_hidden": int(np.isin(heuristic.ravel(),
-                                        (CellStatus.PRIMARY, CellStatus.SECONDARY)).sum()),
+        "heuristic_hidden": int(is_hidden(heuristic.ravel()).sum()),
         "hidden": int(hidden.sum()),
         "primary": primary,
         "secondary": int(hidden.sum()) - primary,
