@@ -43,3 +43,24 @@ def test_a_solve_that_answers_is_not_repeated():
     solver = WarmSolver(_transport(), ipm=True)
     assert solver.solve() is not None and solver.retries == 0
     assert solver.highs.getModelStatus() == highspy.HighsModelStatus.kOptimal
+
+
+def test_a_fresh_solver_starts_every_solve_from_scratch_and_a_warm_one_from_its_basis():
+    program = _transport()
+    warm, fresh = WarmSolver(program), WarmSolver(program, fresh=True)
+    first = warm.solve()
+    assert fresh.solve() is not None
+    # Unchanged model: the warm solver's basis is already optimal; the fresh one pivots again.
+    warm.solve()
+    assert warm.highs.getInfo().simplex_iteration_count == 0
+    fresh.solve()
+    assert fresh.highs.getInfo().simplex_iteration_count > 0
+    assert fresh._option("presolve") != "off"
+    # Both answer the changed model alike: force the cheapest route of the first optimum out.
+    used = int(np.argmax(first * (program.cost == program.cost[first > 0.5].min())))
+    for solver in (warm, fresh):
+        solver.set_bounds([used], [0.0], [0.0])
+    a, b = warm.solve(), fresh.solve()
+    assert a is not None and b is not None and b[used] == 0.0
+    assert abs(program.cost @ a - program.cost @ b) < 1e-9
+    assert program.cost @ b > program.cost @ first
