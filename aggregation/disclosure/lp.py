@@ -4,7 +4,7 @@ Guarantees:
 - One model is passed once; later solves change only costs or column bounds. By default the
   simplex restarts from the previous optimal basis; with ``fresh`` every solve presolves and
   starts from scratch, which is far faster when each solve moves the optimum a long way
-  (``secondary.ProtectionLP``: 2.3 s a warm solve at 17 cohorts, 0.15 s a fresh one); the
+  (``secondary.ProtectionLP``: 2.5 s a warm solve at 17 cohorts, 0.17 s a fresh one); the
   interior-point mode (no crossover) always presolves and solves afresh.
 - ``solve`` returns ``None`` for an infeasible model and raises ``SolverError`` on anything
   else that is not an optimum, so no caller can mistake a failed solve for a bound.
