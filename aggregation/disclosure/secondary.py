@@ -278,7 +278,7 @@ class ProtectionLP:
 
     def __init__(
         self, space: ReleaseSpace, measure: str, status: np.ndarray, cost: np.ndarray,
-        *, insider: bool, ipm: bool = False,
+        *, insider: bool,
     ):
         self.space = space
         self.measure = measure
@@ -303,7 +303,7 @@ class ProtectionLP:
         )
         # Fresh solves: from the last basis the dual simplex takes thousands of degenerate pivots
         # to the next cell's optimum; presolve and a fresh start are ten times faster.
-        self.solver = WarmSolver(program, ipm=ipm, fresh=True)
+        self.solver = WarmSolver(program, fresh=True)
 
     def mark_hidden(self, cells: np.ndarray) -> None:
         cells = np.asarray(cells, dtype=np.int64)
