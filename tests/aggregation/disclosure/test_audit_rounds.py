@@ -79,7 +79,7 @@ def test_a_batch_certifies_many_targets_even_when_some_can_grow_without_limit(sc
     view = published_view(space, status, figures_compute(space, status, POLICY), POLICY)
     mine = [t for t in audit_targets(space, status, POLICY) if t.measure == "compensation"]
     audit = GroupAudit(AuditModel(space.structure, space.atoms, [view], ("compensation",)), mine)
-    audit.run("high")
+    audit.run()
     assert all(t.high_ok() for t in mine)
     assert audit.solver.solves <= 5 < len(mine) / 10
 
@@ -104,3 +104,24 @@ def test_a_capped_worst_ratio_refinement_reports_a_lower_bound_and_the_same_verd
     assert capped.worst_protection_ratio < refined.worst_protection_ratio
     assert capped.lps < refined.lps
     assert not capped.worst_ratio_exact
+
+
+def test_batches_push_hidden_cells_both_ways_and_settle_the_scenario_in_few_lps(scenario):
+    """Two hidden cells that share a published total move in opposite directions, so a batch
+    that pushed every target down (then every target up) settled one of each pair per LP: 7
+    headcount and 6 pay LPs on the scenario. Pushing open targets both ways in one batch takes
+    5 and 4, with every target settled by batches alone (no single-target LP)."""
+    from aggregation.disclosure.audit import MEASURE_GROUPS, AuditModel, GroupAudit, audit_targets
+
+    _, draft, _ = scenario
+    space, status = draft.space, draft.status
+    view = published_view(space, status, draft.figures, POLICY)
+    solves = {}
+    for group in MEASURE_GROUPS[:2]:
+        mine = [t for t in audit_targets(space, status, POLICY) if t.measure in group]
+        audit = GroupAudit(AuditModel(space.structure, space.atoms, [view], group), mine)
+        audit.run()
+        assert not any(t.short() for t in mine)
+        assert not any(t.low_exact or t.high_exact for t in mine)
+        solves[group[0]] = audit.solver.solves
+    assert solves["headcount"] <= 5 and solves["compensation"] <= 4
