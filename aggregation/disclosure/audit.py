@@ -38,7 +38,14 @@ import highspy
 import numpy as np
 from scipy import sparse
 
-from aggregation.disclosure.lp import INF, LinearProgram, TimeLimit, Unbounded, WarmSolver
+from aggregation.disclosure.lp import (
+    INF,
+    LinearProgram,
+    SolverError,
+    TimeLimit,
+    Unbounded,
+    WarmSolver,
+)
 from aggregation.disclosure.policy import DisclosurePolicy
 from aggregation.disclosure.primary import CellStatus
 from aggregation.disclosure.secondary import describe_cell
@@ -261,7 +268,7 @@ class AuditModel:
             self._publication(v, view, col_lower, col_upper)
         rows_lower = [np.zeros(p.shape[0]) for p in parts]
         rows_upper = [np.zeros(p.shape[0]) for p in parts]
-        if "tenure" in self.measures:
+        if "tenure" in self.measures and "headcount" in self.measures:
             # Per atom and finest cell: tenure <= 1,200 months x headcount.
             t, h = self.measures.index("tenure"), self.measures.index("headcount")
             f = np.arange(n_f)
@@ -309,6 +316,89 @@ class AuditModel:
 MEASURE_GROUPS = (("headcount", "tenure"), ("compensation",), ("performance_pay",))
 
 
+class TenureLift:
+    """The headcount-and-tenure attacker, solved as headcount alone and lifted.
+
+    The attacker's LP of the group (headcount, tenure) is twice the size of the headcount LP
+    and, with the ``tenure <= 1,200 months x headcount`` rows, seven times slower to solve (at
+    10,000 employers and 17 cohorts: 7.1 s against 0.9 s). Its targets are headcounts only. So
+    each solve runs the headcount LP, a relaxation of the group's LP, and then one feasibility
+    LP over tenure with every atom's tenure capped by the headcount found. If that has a
+    solution, the headcount solution plus it is a feasible point of the group's LP: a witness,
+    and, when the headcount LP optimised one target, that target's exact bound too (the
+    relaxation's optimum is reached by a feasible point of the stricter LP). Otherwise the
+    group's LP is solved as it is. The answers are those of the group's LP either way.
+
+    Same interface as ``WarmSolver`` for ``GroupAudit``, in the headcount LP's columns.
+    """
+
+    def __init__(self, structure: TableStructure, atoms: tuple[str, ...],
+                 views: list[PublishedView]):
+        self.model = AuditModel(structure, atoms, views, ("headcount",))
+        self.full = AuditModel(structure, atoms, views, ("headcount", "tenure"))
+        tenure = AuditModel(structure, atoms, views, ("tenure",))
+        self.solver = WarmSolver(self.model.program, ipm=True, time_limit=AUDIT_TIME_LIMIT)
+        self.full_solver = WarmSolver(self.full.program, ipm=True, time_limit=AUDIT_TIME_LIMIT)
+        self.check = WarmSolver(tenure.program, ipm=True, time_limit=AUDIT_TIME_LIMIT)
+        # Atom columns come first in each model, in the same block order, one measure each
+        # in the headcount and the tenure models; the full model has two per block.
+        n_f = structure.n_finest
+        self.n_atom_cols = self.model.n_blocks * n_f
+        block, f = np.divmod(np.arange(self.n_atom_cols), n_f)
+        to_full = [self.full.y_col(block, 0, f)]
+        for v, view in enumerate(views):
+            to_full.append(self.full.z_col(v, 0, np.arange(len(view.status))))
+        # Column j of the headcount model is column to_full[j] of the full model.
+        self.to_full = np.concatenate(to_full)
+        self.atom_cols = np.arange(self.n_atom_cols)
+        self.lifted = 0
+        self.fallbacks = 0
+
+    @property
+    def solves(self) -> int:
+        return self.solver.solves + self.check.solves + self.full_solver.solves
+
+    @property
+    def seconds(self) -> float:
+        return self.solver.seconds + self.check.seconds + self.full_solver.seconds
+
+    def set_costs(self, index: np.ndarray, values: np.ndarray) -> None:
+        index = np.asarray(index, dtype=np.int64)
+        self.solver.set_costs(index, values)
+        self.full_solver.set_costs(self.to_full[index], values)
+
+    def set_bounds(self, index: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
+        index = np.asarray(index, dtype=np.int64)
+        self.solver.set_bounds(index, lower, upper)
+        self.full_solver.set_bounds(self.to_full[index], lower, upper)
+
+    def lifts(self, x: np.ndarray) -> bool:
+        """Whether some tenure table fits under ``1,200 x`` the headcounts of ``x``."""
+        caps = PER_PERSON_MAX["tenure"] * np.maximum(x[: self.n_atom_cols], 0.0)
+        self.check.set_bounds(self.atom_cols, np.zeros(self.n_atom_cols), caps)
+        try:
+            return self.check.solve() is not None
+        except SolverError:
+            return False
+
+    def solve(self) -> np.ndarray | None:
+        try:
+            x = self.solver.solve()
+        except SolverError:
+            # Unbounded or out of time: the group's LP answers for itself.
+            x = None
+        else:
+            if x is None:
+                # The relaxation is infeasible, so the stricter LP is too.
+                return None
+            if self.lifts(x):
+                self.lifted += 1
+                return x
+        self.fallbacks += 1
+        full = self.full_solver.solve()
+        return None if full is None else full[self.to_full]
+
+
 def audit_targets(
     space: ReleaseSpace, status: np.ndarray, policy: DisclosurePolicy
 ) -> list[Target]:
@@ -336,10 +426,14 @@ def audit_targets(
 class GroupAudit:
     """Bounds of the targets of one measure group, from one LP model."""
 
-    def __init__(self, model: AuditModel, targets: list[Target], *, ipm: bool = True):
+    def __init__(self, model: AuditModel | TenureLift, targets: list[Target], *, ipm: bool = True):
+        if isinstance(model, TenureLift):
+            self.solver = model
+            model = model.model
+        else:
+            self.solver = WarmSolver(model.program, ipm=ipm, time_limit=AUDIT_TIME_LIMIT)
         self.model = model
         self.targets = targets
-        self.solver = WarmSolver(model.program, ipm=ipm, time_limit=AUDIT_TIME_LIMIT)
         index = {m: j for j, m in enumerate(model.measures)}
         self.cols = np.array(
             [model.z_col(0, index[t.measure], t.cell) for t in targets], dtype=np.int64
@@ -490,7 +584,11 @@ def audit_release(
         mine = [t for t in targets if t.measure in group]
         if not mine:
             continue
-        model = AuditModel(space.structure, space.atoms, [view, *previous], group)
+        views = [view, *previous]
+        if group == ("headcount", "tenure"):
+            model = TenureLift(space.structure, space.atoms, views)
+        else:
+            model = AuditModel(space.structure, space.atoms, views, group)
         audit = GroupAudit(model, mine)
         audit.run()
         audit.refine_worst(
