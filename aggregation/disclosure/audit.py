@@ -320,8 +320,9 @@ class TenureLift:
     """The headcount-and-tenure attacker, solved as headcount alone and lifted.
 
     The attacker's LP of the group (headcount, tenure) is twice the size of the headcount LP
-    and, with the ``tenure <= 1,200 months x headcount`` rows, seven times slower to solve (at
-    10,000 employers and 17 cohorts: 7.1 s against 0.9 s). Its targets are headcounts only. So
+    and, with the ``tenure <= 1,200 months x headcount`` rows, about seven times slower to
+    solve (at 10,000 employers and 17 cohorts: 5.8-7.1 s against 0.7-0.9 s; 5 of the 6 batch
+    LPs there lift, docs/decisions.md). Its targets are headcounts only. So
     each solve runs the headcount LP, a relaxation of the group's LP, and then one feasibility
     LP over tenure with every atom's tenure capped by the headcount found. If that has a
     solution, the headcount solution plus it is a feasible point of the group's LP: a witness,

@@ -75,3 +75,22 @@ def test_when_nothing_lifts_the_group_lp_answers_alike(scenario, monkeypatch):
     )
     assert lift.lifted == 0 and lift.fallbacks == 2 * len(picks)
     np.testing.assert_allclose(fallen, full, rtol=1e-6, atol=1e-6)
+
+
+def test_lifted_bounds_match_the_group_lp_with_an_earlier_release_in_the_model(scenario):
+    """An earlier release adds a second view: its own cell unknowns, and its own atom blocks
+    for the atoms that changed since. The lift maps every one of those columns."""
+    from dataclasses import replace
+
+    space, view, targets = _setup(scenario)
+    changed = frozenset(sorted(space.atoms)[:1])
+    earlier = replace(view, changed_atoms=changed, exact_headcount=None)
+    views = [view, earlier]
+    lift = TenureLift(space.structure, space.atoms, views)
+    full_model = AuditModel(space.structure, space.atoms, views, GROUP)
+    assert lift.model.n_blocks == len(space.atoms) + 1
+    picks = [j for j, t in enumerate(targets) if t.primary][:8]
+    lifted = _exact_bounds(GroupAudit(lift, _fresh(targets)), picks)
+    full = _exact_bounds(GroupAudit(full_model, _fresh(targets)), picks)
+    assert lift.lifted > 0
+    np.testing.assert_allclose(lifted, full, rtol=1e-5, atol=1e-5)
