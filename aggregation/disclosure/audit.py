@@ -79,6 +79,11 @@ class AuditError(RuntimeError):
     """The audit could not be run on what it was given."""
 
 
+def audit_solver(program: LinearProgram) -> WarmSolver:
+    """HiGHS's interior point without crossover, under the audit's time limit per LP."""
+    return WarmSolver(program, ipm=True, time_limit=AUDIT_TIME_LIMIT)
+
+
 @dataclass(frozen=True)
 class PublishedView:
     """What one release showed, per global cell of its own cohort list.
@@ -185,6 +190,9 @@ class Target:
         if not self.primary:
             return self.high - self.low > 2 * SLACK * max(1.0, self.value)
         return self.high - self.value >= self.need_up * (1 + SLACK) + SLACK
+
+    def ok(self, side: str) -> bool:
+        return self.low_ok() if side == "low" else self.high_ok()
 
     def short(self) -> bool:
         return not (self.low_ok() and self.high_ok())
@@ -338,9 +346,9 @@ class TenureLift:
         self.model = AuditModel(structure, atoms, views, ("headcount",))
         self.full = AuditModel(structure, atoms, views, ("headcount", "tenure"))
         tenure = AuditModel(structure, atoms, views, ("tenure",))
-        self.solver = WarmSolver(self.model.program, ipm=True, time_limit=AUDIT_TIME_LIMIT)
-        self.full_solver = WarmSolver(self.full.program, ipm=True, time_limit=AUDIT_TIME_LIMIT)
-        self.check = WarmSolver(tenure.program, ipm=True, time_limit=AUDIT_TIME_LIMIT)
+        self.solver = audit_solver(self.model.program)
+        self.full_solver = audit_solver(self.full.program)
+        self.check = audit_solver(tenure.program)
         # Atom columns come first in each model, in the same block order, one measure each
         # in the headcount and the tenure models; the full model has two per block.
         n_f = structure.n_finest
@@ -425,14 +433,15 @@ def audit_targets(
 
 
 class GroupAudit:
-    """Bounds of the targets of one measure group, from one LP model."""
+    """Bounds of the targets of one measure group, from one LP model.
 
-    def __init__(self, model: AuditModel | TenureLift, targets: list[Target], *, ipm: bool = True):
-        if isinstance(model, TenureLift):
-            self.solver = model
-            model = model.model
-        else:
-            self.solver = WarmSolver(model.program, ipm=ipm, time_limit=AUDIT_TIME_LIMIT)
+    ``solver``: what solves ``model``'s LP (by default HiGHS on it directly; a ``TenureLift``
+    for the headcount-and-tenure group).
+    """
+
+    def __init__(self, model: AuditModel, targets: list[Target], *,
+                 solver: WarmSolver | TenureLift | None = None):
+        self.solver = solver if solver is not None else audit_solver(model.program)
         self.model = model
         self.targets = targets
         index = {m: j for j, m in enumerate(model.measures)}
@@ -483,8 +492,7 @@ class GroupAudit:
             t.high, t.high_exact = float(x[col]), True
 
     def open_targets(self, side: str) -> list[int]:
-        return [j for j, t in enumerate(self.targets)
-                if not (t.low_ok() if side == "low" else t.high_ok())]
+        return [j for j, t in enumerate(self.targets) if not t.ok(side)]
 
     def open_sides(self) -> tuple[set[int], set[int]]:
         return set(self.open_targets("low")), set(self.open_targets("high"))
@@ -503,8 +511,8 @@ class GroupAudit:
         without limit (``bound`` finds those); the narrower table set still yields feasible
         tables only.
         """
+        low, high = self.open_sides()
         while True:
-            low, high = self.open_sides()
             todo = np.array(sorted(low | high), dtype=np.int64)
             if todo.size <= BATCH_MIN:
                 break
@@ -536,7 +544,7 @@ class GroupAudit:
                 break
         for side in ("low", "high"):
             for j in sorted(self.open_targets(side), key=lambda j: -self.values[j]):
-                if not (self.targets[j].low_ok() if side == "low" else self.targets[j].high_ok()):
+                if not self.targets[j].ok(side):
                     self.bound(j, side)
 
     def refine_worst(self, budget: int) -> None:
@@ -587,10 +595,10 @@ def audit_release(
             continue
         views = [view, *previous]
         if group == ("headcount", "tenure"):
-            model = TenureLift(space.structure, space.atoms, views)
+            lift = TenureLift(space.structure, space.atoms, views)
+            audit = GroupAudit(lift.model, mine, solver=lift)
         else:
-            model = AuditModel(space.structure, space.atoms, views, group)
-        audit = GroupAudit(model, mine)
+            audit = GroupAudit(AuditModel(space.structure, space.atoms, views, group), mine)
         audit.run()
         audit.refine_worst(
             WORST_RATIO_LPS if space.size < WORST_RATIO_LARGE else WORST_RATIO_LPS_LARGE

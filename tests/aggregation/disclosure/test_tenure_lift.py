@@ -45,7 +45,7 @@ def test_lifted_bounds_are_the_bounds_of_the_headcount_and_tenure_lp(scenario):
         j for j, t in enumerate(targets) if not t.primary][:6]
     assert len(picks) >= 12
     lift = TenureLift(space.structure, space.atoms, [view])
-    lifted = _exact_bounds(GroupAudit(lift, _fresh(targets)), picks)
+    lifted = _exact_bounds(GroupAudit(lift.model, _fresh(targets), solver=lift), picks)
     full = _exact_bounds(
         GroupAudit(AuditModel(space.structure, space.atoms, [view], GROUP), _fresh(targets)), picks
     )
@@ -69,7 +69,7 @@ def test_when_nothing_lifts_the_group_lp_answers_alike(scenario, monkeypatch):
     picks = [j for j, t in enumerate(targets) if t.primary][:6]
     lift = TenureLift(space.structure, space.atoms, [view])
     monkeypatch.setattr(lift, "lifts", lambda x: False)
-    fallen = _exact_bounds(GroupAudit(lift, _fresh(targets)), picks)
+    fallen = _exact_bounds(GroupAudit(lift.model, _fresh(targets), solver=lift), picks)
     full = _exact_bounds(
         GroupAudit(AuditModel(space.structure, space.atoms, [view], GROUP), _fresh(targets)), picks
     )
@@ -90,7 +90,7 @@ def test_lifted_bounds_match_the_group_lp_with_an_earlier_release_in_the_model(s
     full_model = AuditModel(space.structure, space.atoms, views, GROUP)
     assert lift.model.n_blocks == len(space.atoms) + 1
     picks = [j for j, t in enumerate(targets) if t.primary][:8]
-    lifted = _exact_bounds(GroupAudit(lift, _fresh(targets)), picks)
+    lifted = _exact_bounds(GroupAudit(lift.model, _fresh(targets), solver=lift), picks)
     full = _exact_bounds(GroupAudit(full_model, _fresh(targets)), picks)
     assert lift.lifted > 0
     np.testing.assert_allclose(lifted, full, rtol=1e-5, atol=1e-5)
