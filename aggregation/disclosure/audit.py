@@ -411,9 +411,7 @@ class TenureLift:
 def audit_targets(
     space: ReleaseSpace, status: np.ndarray, policy: DisclosurePolicy
 ) -> list[Target]:
-    measures = ("headcount", "compensation") + (
-        ("performance_pay",) if policy.audit_performance_pay else ()
-    )
+    measures = policy.protected_measures
     flat = status.ravel()
     out = []
     for m in measures:

@@ -29,6 +29,11 @@ class DisclosurePolicy:
     - ``p_percent``: the employer-level p% rule on compensation, headcount and performance pay,
       checked with the ``sqrt(sum x^2)`` bound; also the relative protection margin the audit
       requires of every primary-suppressed cell (``protection_percent``, defaults to p).
+    - ``protect_performance_pay``: performance pay gets the p% rule and the audit's margin like
+      compensation. DESIGN §5 names only compensation and headcount; we add it (a bonus bill
+      one employer dominates is that employer's figure). Off, the rules are DESIGN's minimum:
+      the benchmark prices the difference (docs/benchmarks.md); give such a policy its own
+      ``version``.
     - ``headcount_protection_people``: the absolute part of the headcount margin: a suppressed
       headcount must stay uncertain by at least this many people on each side (as far as the
       count can go down), about what rounding to 5 leaves of a published one.
@@ -47,7 +52,7 @@ class DisclosurePolicy:
     headcount_base: int = 5
     money_mean_dollars: int = 100
     tenure_mean_months: int = 1
-    audit_performance_pay: bool = True
+    protect_performance_pay: bool = True
 
     def __post_init__(self) -> None:
         if not self.version or not isinstance(self.version, str):
@@ -81,6 +86,13 @@ class DisclosurePolicy:
         """``(1+p)^2 + 1``: a cell is safe iff ``S^2 >= dominance_factor * sum(x^2)``."""
         p = Fraction(self.p_percent, 100)
         return (1 + p) ** 2 + 1
+
+    @property
+    def protected_measures(self) -> tuple[str, ...]:
+        """The measures the p% rule and the audit's margin apply to."""
+        return ("headcount", "compensation") + (
+            ("performance_pay",) if self.protect_performance_pay else ()
+        )
 
     @property
     def margin(self) -> float:

@@ -3,7 +3,8 @@
 Guarantees:
 - A cell with people is primary-suppressed when it has fewer than ``min_employees`` people,
   fewer than ``min_employers`` employers, or fails the employer-level p% rule (exact integer
-  test with the ``sqrt(sum x^2)`` bound) on headcount, on compensation or on performance pay.
+  test with the ``sqrt(sum x^2)`` bound) on headcount, on compensation or (unless the policy
+  leaves it out) on performance pay.
 - A cell with no people is a structural zero: it is published as 0 without figures. It
   describes nobody, and the audit treats it as an exact zero that the attacker knows.
 - Every reason is recorded, so a reviewer sees why each cell is hidden.
@@ -50,7 +51,9 @@ def cell_reasons(cohort: CohortTotals, i: int, policy: DisclosurePolicy) -> tupl
         reasons.append(Reason.DOMINANCE_HEADCOUNT)
     if not dominance_safe(int(cohort.comp_sum[i]), cohort.comp_dominance[i], policy):
         reasons.append(Reason.DOMINANCE_COMPENSATION)
-    if not dominance_safe(int(cohort.perf_sum[i]), cohort.perf_dominance[i], policy):
+    if policy.protect_performance_pay and not dominance_safe(
+        int(cohort.perf_sum[i]), cohort.perf_dominance[i], policy
+    ):
         reasons.append(Reason.DOMINANCE_PERFORMANCE_PAY)
     return tuple(reasons)
 

@@ -119,9 +119,7 @@ def release_build(
     stats: dict = {}
     entry = status.copy()
     singleton_pass(space, status, cost)
-    measures = ("headcount", "compensation") + (
-        ("performance_pay",) if policy.audit_performance_pay else ()
-    )
+    measures = policy.protected_measures
     levels = [
         ProtectionLevel(lv.cell, lv.measure, lv.upper * LEVEL_HEADROOM, lv.lower)
         for lv in protection_levels(space, status, policy, measures)

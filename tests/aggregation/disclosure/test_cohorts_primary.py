@@ -6,32 +6,41 @@ import numpy as np
 import pytest
 
 from aggregation.disclosure import DisclosurePolicy, cohort_totals_from_aggregate
+from aggregation.disclosure.audit import audit_targets
 from aggregation.disclosure.cohorts import CohortError
 from aggregation.disclosure.figures import round_to, rounded_headcount
 from aggregation.disclosure.primary import CellStatus, Reason, cell_reasons, primary_suppress
+from aggregation.disclosure.space import ReleaseSpace
 from aggregation.disclosure.tables import structure_for
 from employers.client.layout import Aggregate, VectorBuilder, layout_for
 
 POLICY = DisclosurePolicy()
 
 
-def employer_vector(cells: dict[int, tuple[int, int]]):
-    """One employer's vector: {finest cell: (headcount, compensation cents)}."""
+def employer_vector(cells: dict[int, tuple[int, int]], perf: dict[int, int] | None = None):
+    """One employer's vector: {finest cell: (headcount, compensation cents)}, and performance
+    pay in cents per finest cell where ``perf`` gives it."""
     layout = layout_for()
     structure = structure_for()
     b = VectorBuilder(layout)
     h = np.zeros(270, dtype=np.int64)
     c = np.zeros(270, dtype=np.int64)
+    p = np.zeros(270, dtype=np.int64)
     for f, (hc, comp) in cells.items():
         h[f], c[f] = hc, comp
+    for f, cents in (perf or {}).items():
+        p[f] = cents
     table_h = structure.finest.astype(np.int64) @ h
     table_c = structure.finest.astype(np.int64) @ c
+    table_p = structure.finest.astype(np.int64) @ p
     b.set("headcount", h)
     b.set("comp_sum", c)
     b.set("tenure_sum", h * 6000)
     b.set("employers", (table_h > 0).astype(np.int64))
     b.set("headcount_dominance", table_h**2)
     b.set("comp_dominance", [int(v) ** 2 for v in table_c])
+    b.set("perf_sum", p)
+    b.set("perf_dominance", [int(v) ** 2 for v in table_p])
     return b.elements()
 
 
@@ -88,6 +97,32 @@ def test_primary_rules_name_every_reason_and_leave_empty_cells_as_structural_zer
         kind="all", value=None, atoms={"a | b"},
     )
     assert cell_reasons(small, 0, POLICY) == (Reason.EMPLOYEES,)
+
+
+def test_one_employers_bonus_bill_is_primary_unless_the_policy_leaves_performance_pay_out():
+    # Six employers with 4 people each and equal pay; one pays almost every bonus.
+    payer = employer_vector({0: (4, 400_000)}, perf={0: 90_000})
+    others = [employer_vector({0: (4, 400_000)}, perf={0: 1_000}) for _ in range(5)]
+    cohort = cohort_totals_from_aggregate(
+        aggregate(payer, *others), kind="all", value=None, atoms={"a | b"}
+    )
+    assert cell_reasons(cohort, 0, POLICY) == (Reason.DOMINANCE_PERFORMANCE_PAY,)
+    design_minimum = DisclosurePolicy(version="design-minimum", protect_performance_pay=False)
+    assert cell_reasons(cohort, 0, design_minimum) == ()
+    # Hidden for another reason, its performance pay is audited only under the default.
+    status = np.full((1, cohort.structure.n_cells), CellStatus.ZERO, dtype=np.int8)
+    status[0, 0] = CellStatus.PRIMARY
+    space = ReleaseSpace([cohort])
+    audited = {p: {t.measure for t in audit_targets(space, status, p)}
+               for p in (POLICY, design_minimum)}
+    assert audited[POLICY] == {"headcount", "compensation", "performance_pay"}
+    assert audited[design_minimum] == {"headcount", "compensation"}
+    # Spread evenly, the same bonus bill passes the rule.
+    even = [employer_vector({0: (4, 400_000)}, perf={0: 15_000}) for _ in range(6)]
+    cohort = cohort_totals_from_aggregate(
+        aggregate(*even), kind="all", value=None, atoms={"a | b"}
+    )
+    assert cell_reasons(cohort, 0, POLICY) == ()
 
 
 @pytest.mark.parametrize(("h", "r"), [(10, 10), (12, 10), (13, 15), (17, 15), (18, 20), (0, 0)])
