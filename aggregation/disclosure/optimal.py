@@ -27,6 +27,9 @@ Guarantees of ``optimal_pattern``:
 - it only ever adds suppressions to the status it is given;
 - in an attacker LP a hidden cell rises at most ``RISE_FACTOR`` times the level (the
   heuristic: without limit), a tighter model, so what protects here protects there;
+- with ``rise_factor=math.inf`` the model is the heuristic's own, and ``stats["optimal_bound"]``
+  is then a lower bound on the cost of every pattern that meets its requirements (the
+  benchmark uses it; the product keeps the cap, whose cuts are tighter);
 - the audit still gates whatever it returns (``release.py``).
 """
 
@@ -97,8 +100,9 @@ class AttackerLP:
     """The attacker's LP of one measure and one set of caps, with bounds set per pattern."""
 
     def __init__(self, space: ReleaseSpace, matrix, measure: str, status: np.ndarray,
-                 insider: bool):
+                 insider: bool, rise_factor: float = RISE_FACTOR):
         size = space.size
+        self.rise_factor = rise_factor
         value = space.scaled(measure)
         floor = space.insider_floor(measure) if insider else np.zeros(size)
         zero = status.ravel() == CellStatus.ZERO
@@ -116,9 +120,10 @@ class AttackerLP:
         self.solver = WarmSolver(program)
 
     def caps(self, req: Requirement) -> np.ndarray:
-        """Column caps of a cell that is hidden: rises up to ``RISE_FACTOR`` times the level,
-        falls down to the insider's floor (or zero)."""
-        return np.concatenate([self.rises * (RISE_FACTOR * req.level), self.cap_down])
+        """Column caps of a cell that is hidden: rises up to ``rise_factor`` times the level
+        (``inf``: without limit), falls down to the insider's floor (or zero)."""
+        rise = np.where(self.rises > 0, self.rise_factor * req.level, 0.0)
+        return np.concatenate([rise, self.cap_down])
 
     def reach(self, req: Requirement, y: np.ndarray):
         """How far the cell moves with cells open as ``y`` (0..1 per cell), the coefficient
@@ -126,7 +131,7 @@ class AttackerLP:
         upper bounds used, and the perturbation found (signed, per cell)."""
         size = self.size
         caps = self.caps(req)
-        upper = caps * np.concatenate([y, y])
+        upper = times(caps, np.concatenate([y, y]))
         toward = req.cell if req.up else size + req.cell
         away = size + req.cell if req.up else req.cell
         upper[toward] = req.level
@@ -148,6 +153,13 @@ class AttackerLP:
         delta = x[:size] - x[size:]
         delta[np.abs(delta) <= 1e-9 * max(req.level, 1.0)] = 0.0
         return float(x[toward]), np.maximum(-reduced, 0.0), caps, upper, delta
+
+
+def times(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a * b`` per element with ``0 * inf = 0``: an uncapped column that is closed (or has no
+    reduced cost) contributes nothing."""
+    with np.errstate(invalid="ignore"):
+        return np.where((a == 0) | (b == 0), 0.0, a * b)
 
 
 def requirements(
@@ -274,12 +286,14 @@ def optimal_pattern(
     stats: dict,
     time_limit: float = OPTIMAL_SECONDS,
     stall: int = OPTIMAL_STALL,
+    rise_factor: float = RISE_FACTOR,
 ) -> np.ndarray | None:
     """A cheaper pattern than ``incumbent`` (a status), or ``None``.
 
     ``status`` is the status before any secondary suppression (cells hidden there stay
     hidden); ``levels`` as for ``protect_cells``; ``cost`` per cell as ``suppression_cost``;
-    ``stall``: integer rounds in a row without a cheaper pattern before it stops.
+    ``stall``: integer rounds in a row without a cheaper pattern before it stops;
+    ``rise_factor``: how far a hidden cell may rise in an attacker LP, in levels.
     """
     started = time.perf_counter()
     flat = status.ravel()
@@ -290,7 +304,7 @@ def optimal_pattern(
         return None
     matrix = perturbation_constraints(space)
     attackers = {
-        (m, insider): AttackerLP(space, matrix, m, status, insider)
+        (m, insider): AttackerLP(space, matrix, m, status, insider, rise_factor)
         for m in {lv.measure for lv in levels} for insider in (True, False)
     }
     reqs = requirements(levels, attackers, space)
@@ -320,14 +334,15 @@ def optimal_pattern(
                 if credit.get(req.cell, 0.0) >= req.level * (1 - TOLERANCE) > 0:
                     continue
                 reached, coef, caps, upper, delta = attacker.reach(req, y)
-                bound = caps * np.concatenate([y, y])
+                bound = times(caps, np.concatenate([y, y]))
                 for c, a in credits(delta, bound, up=key[2]).items():
                     credit[c] = max(credit.get(c, 0.0), a)
                 if reached >= req.level * (1 - TOLERANCE):
                     continue
                 failing += 1
-                per_cell = coef[free] * caps[free] + coef[size + free] * caps[size + free]
-                const_cols = coef * upper
+                per_cell = times(coef[free], caps[free]) + times(
+                    coef[size + free], caps[size + free])
+                const_cols = times(coef, upper)
                 const_cols[free] = 0.0
                 const_cols[size + free] = 0.0
                 rhs = req.level - float(const_cols.sum())

@@ -235,3 +235,50 @@ def test_credits_scale_each_direction_to_its_tightest_column():
     assert optimal.credits(delta, bound, up=True) == pytest.approx({0: 6.0, 1: 0.25})
     assert optimal.credits(delta, bound, up=False) == pytest.approx({1: 3.0, 0: 0.5})
     assert optimal.credits(np.zeros(3), bound, up=True) == {}
+
+
+def test_uncapped_the_bound_is_below_every_pattern_of_the_heuristics_model(one_cohort):
+    """With ``rise_factor=inf`` the attacker LPs are the heuristic's model, so the master's
+    bound (the benchmark's lower bound) may not exceed the heuristic's pattern's cost, and
+    every cut must hold for that pattern and for every pattern the uncapped LPs certify."""
+    space, entry, cost, levels, heuristic = one_cohort
+    cuts: list[tuple[np.ndarray, np.ndarray, float]] = []
+    original = optimal.Master.add_cut
+
+    def spy(self, index, coef, rhs):
+        cuts.append((index.copy(), coef.copy(), rhs))
+        original(self, index, coef, rhs)
+
+    optimal.Master.add_cut = spy
+    try:
+        stats: dict = {}
+        out = optimal.optimal_pattern(space, entry, levels, cost, incumbent=heuristic,
+                                      stats=stats, stall=1, rise_factor=np.inf)
+    finally:
+        optimal.Master.add_cut = original
+    assert cuts and all(np.isfinite(coef).all() and np.isfinite(rhs) for _, coef, rhs in cuts)
+    kept = heuristic if out is None else out
+    assert 0 < stats["optimal_bound"] <= hidden_cost(kept, cost) <= hidden_cost(heuristic, cost)
+    free = np.flatnonzero(entry.ravel() == CellStatus.PUBLISHED)
+    for pattern in (heuristic, kept):
+        y_free = is_hidden(pattern.ravel()[free]).astype(np.float64)
+        assert all(coef @ y_free[index] >= rhs for index, coef, rhs in cuts)
+    matrix = perturbation_constraints(space)
+    attackers = {(m, insider): optimal.AttackerLP(space, matrix, m, entry, insider, np.inf)
+                 for m in MEASURES for insider in (True, False)}
+    reqs = optimal.requirements(levels, attackers, space)
+    rises = attackers[(reqs[0].measure, reqs[0].insider)].caps(reqs[0])[: space.size]
+    zero = entry.ravel() == CellStatus.ZERO
+    assert np.isinf(rises[~zero]).all() and not rises[zero].any()
+    hidden = is_hidden(entry.ravel()).astype(np.float64)
+    rng = np.random.default_rng(4)
+    certified = 0
+    for _ in range(8):
+        y_free = (rng.random(free.size) > 0.1).astype(np.float64)
+        y = hidden.copy()
+        y[free] = y_free
+        if all(attackers[(r.measure, r.insider)].reach(r, y)[0] >= r.level * (1 - 1e-7)
+               for r in reqs):
+            certified += 1
+            assert all(coef @ y_free[index] >= rhs for index, coef, rhs in cuts)
+    assert certified >= 3
