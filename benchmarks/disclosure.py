@@ -9,9 +9,14 @@ Usage: ``.venv/bin/python benchmarks/disclosure.py [--peer-employers 300 1000] [
    policy (``min_employees=5``, which five employers imply anyway). Then like for like:
    τ-ARGUS given our primary cells and our compensation protection levels (an apriori file),
    choosing only the secondary cells. For every pattern: cells hidden, and whether it passes
-   OUR audit (a primary cell of ours that the peer publishes fails it outright). Last, our
-   secondary step under τ-ARGUS's model (``ours_under_peer_model``), which separates the
-   method from the model.
+   OUR audit (a primary cell of ours that the peer publishes fails it outright). Then where
+   the difference comes from: our primary cells by reason against τ-ARGUS's
+   (``primary_cells``), ours under DESIGN §5's minimum rules (no p% rule on performance pay,
+   ``ours_design_minimum``), and our secondary step under τ-ARGUS's model
+   (``ours_under_peer_model``), which separates the method from the model; run uncapped, its
+   master's bound is a lower bound on the cells any pattern needs to protect our primary cells
+   even against τ-ARGUS's attacker (and, with DESIGN's minimum rules, their pay and headcount
+   against an outsider).
 2. A full release: synthetic employers (lognormal sizes), every industry and size cohort and
    "all", timed end to end.
 """
@@ -26,11 +31,12 @@ import time
 
 import numpy as np
 
-from aggregation.disclosure import DisclosurePolicy, release_build
+from aggregation.disclosure import DisclosurePolicy, optimal, release_build
 from aggregation.disclosure.audit import audit_release
+from aggregation.disclosure.cohorts import CohortTotals
 from aggregation.disclosure.figures import figures_compute
 from aggregation.disclosure.optimal import optimal_pattern
-from aggregation.disclosure.primary import CellStatus, primary_suppress
+from aggregation.disclosure.primary import CellStatus, Reason, primary_suppress
 from aggregation.disclosure.release import published_view
 from aggregation.disclosure.secondary import (
     is_hidden,
@@ -138,25 +144,31 @@ def audit_pattern(space, hidden: np.ndarray, policy) -> dict:
     }
 
 
-def ours_under_peer_model(cohorts, policy, stall: int) -> dict:
+def ours_under_peer_model(cohorts, policy, stall: int, rise_factor: float,
+                          measures: tuple[str, ...] = ("compensation",)) -> dict:
     """Our secondary step under τ-ARGUS's model, to separate method from model: the same
     primary cells, compensation levels only (10 % each way), no insider (an outside attacker
     only), every cell costing the same. Heuristic first, then the optimal step with ``stall``
     integer rounds without improvement (the product uses 4; cells, not the audit, are
-    compared here, and this pattern does not pass our audit by construction)."""
+    compared here, and this pattern does not pass our audit by construction).
+
+    With ``rise_factor=inf`` the attacker LPs are exactly this model, and ``hidden_lower_bound``
+    (our primary cells plus the master's bound, rounded up) is then a lower bound on the cells
+    of EVERY pattern that protects our primary cells' pay against an outsider who knows the
+    published cells exactly, whatever tool finds it."""
     space = ReleaseSpace(cohorts)
     # Outside attacker only: no employer's own share bounds a cell from below.
     space.insider_floor = lambda measure: np.zeros(space.size)
     entry, _ = primary_suppress(cohorts, policy)
     cost = np.ones(space.size)
-    levels = protection_levels(space, entry, policy, ("compensation",))
+    levels = protection_levels(space, entry, policy, measures)
     started = time.perf_counter()
     heuristic = entry.copy()
     singleton_pass(space, heuristic, cost)
     protect_cells(space, heuristic, list(levels), cost, stats={})
     stats: dict = {}
     out = optimal_pattern(space, entry, levels, cost, incumbent=heuristic, stats=stats,
-                          time_limit=300.0, stall=stall)
+                          time_limit=300.0, stall=stall, rise_factor=rise_factor)
     seconds = time.perf_counter() - started
     hidden = is_hidden((heuristic if out is None else out).ravel())
     primary = int((entry.ravel() == CellStatus.PRIMARY).sum())
@@ -166,8 +178,45 @@ def ours_under_peer_model(cohorts, policy, stall: int) -> dict:
         "primary": primary,
         "secondary": int(hidden.sum()) - primary,
         "secondary_lower_bound": round(stats.get("optimal_bound", 0.0), 1),
+        "hidden_lower_bound": (
+            primary + int(np.ceil(stats.get("optimal_bound", 0.0) - 1e-6))
+            if np.isinf(rise_factor) else None
+        ),
         "stall": stall,
+        "rise_factor": "none" if np.isinf(rise_factor) else rise_factor,
         "seconds": round(seconds, 2),
+    }
+
+
+def primary_cells(cohort: CohortTotals, reasons: dict, peer_primary: np.ndarray) -> dict:
+    """Our primary cells against τ-ARGUS's: how many both flag, and ours alone by reason."""
+    ours = np.zeros(cohort.structure.n_cells, dtype=bool)
+    alone: dict[str, int] = {}
+    for (_, i), why in reasons.items():
+        ours[i] = True
+        if not peer_primary[i]:
+            key = " + ".join(sorted(r.name.lower() for r in why))
+            alone[key] = alone.get(key, 0) + 1
+    return {
+        "ours": int(ours.sum()),
+        "tau_argus": int(peer_primary.sum()),
+        "both": int((ours & peer_primary).sum()),
+        "tau_argus_only": int((peer_primary & ~ours).sum()),
+        "ours_only_by_reason": alone,
+        "ours_only_performance_pay_alone": alone.get(
+            Reason.DOMINANCE_PERFORMANCE_PAY.name.lower(), 0),
+    }
+
+
+def ours_summary(draft, seconds: float) -> dict:
+    hidden = np.isin(draft.status.ravel(), (CellStatus.PRIMARY, CellStatus.SECONDARY))
+    return {
+        "hidden": int(hidden.sum()),
+        "primary": draft.certificate.suppressed_primary,
+        "secondary": draft.certificate.suppressed_secondary,
+        "seconds": round(seconds, 2),
+        "passes_our_audit": draft.certificate.passed,
+        "worst_protection_ratio": draft.certificate.worst_protection_ratio,
     }
 
 
@@ -179,7 +228,11 @@ def peer_comparison(n_employers: int, seed: int) -> dict:
     started = time.perf_counter()
     draft = release_build(cohorts=cohorts, policy=policy)
     ours_seconds = time.perf_counter() - started
-    ours_hidden = np.isin(draft.status.ravel(), (CellStatus.PRIMARY, CellStatus.SECONDARY))
+    minimum = DisclosurePolicy(version="design-minimum", min_employees=5,
+                               protect_performance_pay=False)
+    started = time.perf_counter()
+    draft_minimum = release_build(cohorts=cohorts, policy=minimum)
+    minimum_seconds = time.perf_counter() - started
     peer_hidden, peer_primary, peer_seconds = peer_status(pop, structure)
     space = ReleaseSpace(cohorts)
     nonzero = space.exact["headcount"].ravel() > 0
@@ -193,14 +246,9 @@ def peer_comparison(n_employers: int, seed: int) -> dict:
         "employers": n_employers,
         "people": int(pop.headcount.sum()),
         "cells_with_people": int(nonzero.sum()),
-        "ours": {
-            "hidden": int(ours_hidden.sum()),
-            "primary": draft.certificate.suppressed_primary,
-            "secondary": draft.certificate.suppressed_secondary,
-            "seconds": round(ours_seconds, 2),
-            "passes_our_audit": draft.certificate.passed,
-            "worst_protection_ratio": draft.certificate.worst_protection_ratio,
-        },
+        "ours": ours_summary(draft, ours_seconds),
+        "ours_design_minimum": ours_summary(draft_minimum, minimum_seconds),
+        "primary_cells": primary_cells(cohorts[0], draft.reasons, peer_primary & nonzero),
         "tau_argus_opt": {
             "hidden": int((peer_hidden & nonzero).sum()),
             "primary": int((peer_primary & nonzero).sum()),
@@ -216,7 +264,15 @@ def peer_comparison(n_employers: int, seed: int) -> dict:
             **audit_pattern(space, given_hidden & nonzero, policy),
         },
         "ours_under_tau_argus_model": {
-            f"stall_{k}": ours_under_peer_model(cohorts, policy, stall=k) for k in (4, 15)
+            "product_setting": ours_under_peer_model(cohorts, policy, stall=4,
+                                                     rise_factor=optimal.RISE_FACTOR),
+            "uncapped_stall_15": ours_under_peer_model(cohorts, policy, stall=15,
+                                                       rise_factor=np.inf),
+            # DESIGN §5's minimum primary cells, pay AND headcount protected by our margins,
+            # still only against an outsider: what the issue's own rules cost at the least.
+            "design_minimum_headcount_and_pay_uncapped": ours_under_peer_model(
+                cohorts, minimum, stall=15, rise_factor=np.inf,
+                measures=("headcount", "compensation")),
         },
     }
 

@@ -452,6 +452,13 @@ class GroupAudit:
         self.push_cap = self.values + 2.0 * np.array(
             [max(t.need_up, 1e-3 * max(t.value, 1.0)) for t in targets]
         )
+        # ... and how far down a single-target LP in ``run`` pushes (no further than zero,
+        # nor above it where the cell must reach "possibly empty").
+        self.push_floor = np.array([
+            0.0 if t.primary and t.need_down >= t.value
+            else max(t.value - 2.0 * max(t.need_down, 1e-3 * max(t.value, 1.0)), 0.0)
+            for t in targets
+        ])
         self.col_lower = np.asarray(model.program.col_lower)[self.cols]
         self.col_upper = np.asarray(model.program.col_upper)[self.cols]
         self.rng = np.random.default_rng(len(targets))
@@ -464,10 +471,23 @@ class GroupAudit:
             if s > t.high and not t.high_exact:
                 t.high = float(s)
 
-    def bound(self, j: int, side: str) -> None:
-        """The exact lower or upper bound of target ``j``."""
+    def bound(self, j: int, side: str, *, far_enough: bool = False) -> None:
+        """The exact lower or upper bound of target ``j``; with ``far_enough``, pushed only to
+        twice what the target needs (``push_floor``, ``push_cap``): a table that reaches it
+        settles the target as a witness, one that stops short of it is the exact bound.
+
+        Why ``far_enough``: an LP driven to the extreme ends on a table the tenure lift often
+        cannot carry (the full LP then runs too); at 10,000 employers the one headcount
+        target left after the batches took 7.9 s pushed to its extreme (51 people down to
+        22, where 46 was enough)."""
         t, col = self.targets[j], int(self.cols[j])
-        self.solver.set_costs([col], [1.0 if side == "low" else -1.0])
+        low = side == "low"
+        lower, upper = float(self.col_lower[j]), float(self.col_upper[j])
+        if far_enough:
+            lower, upper = (max(lower, self.push_floor[j]), upper) if low else (
+                lower, min(upper, self.push_cap[j]))
+            self.solver.set_bounds([col], [lower], [upper])
+        self.solver.set_costs([col], [1.0 if low else -1.0])
         try:
             x = self.solver.solve()
         except Unbounded:
@@ -480,14 +500,20 @@ class GroupAudit:
             return
         finally:
             self.solver.set_costs([col], [0.0])
+            if far_enough:
+                self.solver.set_bounds([col], [self.col_lower[j]], [self.col_upper[j]])
         if x is None:
             raise AuditError("The audit LP is infeasible: the published figures contradict "
                              "the totals they were computed from.")
         self.absorb(x)
-        if side == "low":
-            t.low, t.low_exact = float(x[col]), True
+        reached = float(x[col])
+        stop = lower if low else upper
+        if far_enough and abs(reached - stop) <= 1e-6 * max(1.0, abs(stop)):
+            return  # pushed as far as it needs: a witness, not the exact bound
+        if low:
+            t.low, t.low_exact = reached, True
         else:
-            t.high, t.high_exact = float(x[col]), True
+            t.high, t.high_exact = reached, True
 
     def open_targets(self, side: str) -> list[int]:
         return [j for j, t in enumerate(self.targets) if not t.ok(side)]
@@ -543,7 +569,7 @@ class GroupAudit:
         for side in ("low", "high"):
             for j in sorted(self.open_targets(side), key=lambda j: -self.values[j]):
                 if not self.targets[j].ok(side):
-                    self.bound(j, side)
+                    self.bound(j, side, far_enough=True)
 
     def refine_worst(self, budget: int) -> None:
         """Witnesses bound every ratio from below; solve the lowest primary ones exactly."""

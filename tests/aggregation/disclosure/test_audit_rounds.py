@@ -7,6 +7,8 @@ and never claim a bound beyond what the attacker can reach.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from conftest import POLICY
@@ -125,3 +127,62 @@ def test_batches_push_hidden_cells_both_ways_and_settle_the_scenario_in_few_lps(
         assert not any(t.low_exact or t.high_exact for t in mine)
         solves[group[0]] = audit.solver.solves
     assert solves["headcount"] <= 5 and solves["compensation"] <= 4
+
+
+def test_a_single_target_lp_pushed_far_enough_settles_the_same_targets_as_the_exact_bound(
+    scenario, monkeypatch
+):
+    """After the batches, ``run`` bounds each open target with an LP that stops at twice what
+    the target needs: where it stops there, the target is settled by a witness (not marked
+    exact) and the exact bound lies at least as far; where it stops short, it is the exact
+    bound. Either way the verdict is the exact one. Checked on the protected release with no
+    batches (targets reach their caps) and on its primary cells alone (the targets the
+    batches leave open are pinned short of them)."""
+    from aggregation.disclosure.audit import AuditModel, GroupAudit, audit_targets
+
+    _, draft, _ = scenario
+    space = draft.space
+    primary_only = draft.status.copy()
+    primary_only[primary_only == CellStatus.SECONDARY] = CellStatus.PUBLISHED
+    group = ("compensation",)
+    kinds = set()
+    for status, batches, first in ((draft.status, False, 10), (primary_only, True, None)):
+        view = published_view(space, status, figures_compute(space, status, POLICY), POLICY)
+        picked = [t for t in audit_targets(space, status, POLICY) if t.measure in group][:first]
+        model = AuditModel(space.structure, space.atoms, [view], group)
+        pushed = GroupAudit(model, [dataclasses.replace(t) for t in picked])
+        calls = []
+        bound = pushed.bound
+
+        def recording(j, side, bound=bound, calls=calls, **kwargs):
+            calls.append((j, side, kwargs))
+            bound(j, side, **kwargs)
+
+        pushed.bound = recording
+        with monkeypatch.context() as m:
+            if not batches:
+                m.setattr(audit_module, "BATCH_MIN", len(picked))
+            pushed.run()
+        assert calls and all(kwargs == {"far_enough": True} for _, _, kwargs in calls)
+        exact = GroupAudit(model, [dataclasses.replace(t) for t in picked])
+        for j, side, _ in calls:
+            exact.bound(j, side)
+            p, e = pushed.targets[j], exact.targets[j]
+            assert p.ok(side) == e.ok(side)
+            tol = 1e-6 * max(1.0, e.value) + SLACK
+            if side == "low":
+                assert e.low_exact and e.low <= p.low + tol
+                if p.low_exact:
+                    assert abs(p.low - e.low) <= tol
+                else:
+                    assert p.low <= pushed.push_floor[j] + tol
+                kinds.add(p.low_exact)
+            else:
+                assert e.high_exact and p.high <= e.high + tol
+                if p.high_exact:
+                    assert abs(p.high - e.high) <= tol
+                else:
+                    assert p.high >= pushed.push_cap[j] - tol
+                kinds.add(p.high_exact)
+    # Both outcomes occur, so the checks above can fail.
+    assert kinds == {True, False}
