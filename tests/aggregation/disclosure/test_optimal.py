@@ -65,8 +65,8 @@ def hidden_cost(status, cost) -> float:
     return float(cost[status.ravel() == CellStatus.SECONDARY].sum())
 
 
-@pytest.fixture(scope="module")
-def solved(one_cohort):
+def solve_with_cuts(one_cohort, **kwargs):
+    """``optimal_pattern`` on the cohort, and every cut it added to its master."""
     space, entry, cost, levels, heuristic = one_cohort
     cuts: list[tuple[np.ndarray, np.ndarray, float]] = []
     original = optimal.Master.add_cut
@@ -79,11 +79,33 @@ def solved(one_cohort):
     try:
         stats: dict = {}
         out = optimal.optimal_pattern(
-            space, entry, levels, cost, incumbent=heuristic, stats=stats
+            space, entry, levels, cost, incumbent=heuristic, stats=stats, **kwargs
         )
     finally:
         optimal.Master.add_cut = original
     return out, stats, cuts
+
+
+def certified_patterns(space, entry, attackers, reqs, *, seed: int, tries: int):
+    """Patterns near "hide everything" (a tenth of the free cells published at random) that
+    meet every requirement in the attacker LPs, as 0/1 vectors over the free cells."""
+    free = np.flatnonzero(entry.ravel() == CellStatus.PUBLISHED)
+    hidden = is_hidden(entry.ravel()).astype(np.float64)
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(tries):
+        y_free = (rng.random(free.size) > 0.1).astype(np.float64)
+        y = hidden.copy()
+        y[free] = y_free
+        if all(attackers[(r.measure, r.insider)].reach(r, y)[0] >= r.level * (1 - 1e-7)
+               for r in reqs):
+            out.append(y_free)
+    return out
+
+
+@pytest.fixture(scope="module")
+def solved(one_cohort):
+    return solve_with_cuts(one_cohort)
 
 
 def test_the_optimal_pattern_costs_less_and_only_adds_suppressions(one_cohort, solved):
@@ -127,27 +149,18 @@ def test_every_cut_holds_where_everything_is_hidden_and_cuts_off_nothing_hidden(
 
 
 def test_every_cut_holds_for_every_pattern_the_attacker_lps_certify(one_cohort, solved):
-    """Patterns near "hide everything" (a tenth of the free cells published at random) that
-    meet every requirement in the attacker LPs must satisfy every cut the loop added."""
+    """Patterns near "hide everything" that meet every requirement in the attacker LPs must
+    satisfy every cut the loop added."""
     space, entry, _, levels, _ = one_cohort
     _, _, cuts = solved
     matrix = perturbation_constraints(space)
     attackers = {(m, insider): optimal.AttackerLP(space, matrix, m, entry, insider)
                  for m in MEASURES for insider in (True, False)}
     reqs = optimal.requirements(levels, attackers, space)
-    free = np.flatnonzero(entry.ravel() == CellStatus.PUBLISHED)
-    hidden = is_hidden(entry.ravel()).astype(np.float64)
-    rng = np.random.default_rng(3)
-    certified = 0
-    for _ in range(12):
-        y_free = (rng.random(free.size) > 0.1).astype(np.float64)
-        y = hidden.copy()
-        y[free] = y_free
-        if all(attackers[(r.measure, r.insider)].reach(r, y)[0] >= r.level * (1 - 1e-7)
-               for r in reqs):
-            certified += 1
-            assert all(coef @ y_free[index] >= rhs for index, coef, rhs in cuts)
-    assert certified >= 3
+    certified = certified_patterns(space, entry, attackers, reqs, seed=3, tries=12)
+    assert len(certified) >= 3
+    for y_free in certified:
+        assert all(coef @ y_free[index] >= rhs for index, coef, rhs in cuts)
 
 
 def test_a_release_too_large_for_the_mip_keeps_the_heuristic(one_cohort, monkeypatch):
@@ -242,20 +255,7 @@ def test_uncapped_the_bound_is_below_every_pattern_of_the_heuristics_model(one_c
     bound (the benchmark's lower bound) may not exceed the heuristic's pattern's cost, and
     every cut must hold for that pattern and for every pattern the uncapped LPs certify."""
     space, entry, cost, levels, heuristic = one_cohort
-    cuts: list[tuple[np.ndarray, np.ndarray, float]] = []
-    original = optimal.Master.add_cut
-
-    def spy(self, index, coef, rhs):
-        cuts.append((index.copy(), coef.copy(), rhs))
-        original(self, index, coef, rhs)
-
-    optimal.Master.add_cut = spy
-    try:
-        stats: dict = {}
-        out = optimal.optimal_pattern(space, entry, levels, cost, incumbent=heuristic,
-                                      stats=stats, stall=1, rise_factor=np.inf)
-    finally:
-        optimal.Master.add_cut = original
+    out, stats, cuts = solve_with_cuts(one_cohort, stall=1, rise_factor=np.inf)
     assert cuts and all(np.isfinite(coef).all() and np.isfinite(rhs) for _, coef, rhs in cuts)
     kept = heuristic if out is None else out
     assert 0 < stats["optimal_bound"] <= hidden_cost(kept, cost) <= hidden_cost(heuristic, cost)
@@ -270,15 +270,7 @@ def test_uncapped_the_bound_is_below_every_pattern_of_the_heuristics_model(one_c
     rises = attackers[(reqs[0].measure, reqs[0].insider)].caps(reqs[0])[: space.size]
     zero = entry.ravel() == CellStatus.ZERO
     assert np.isinf(rises[~zero]).all() and not rises[zero].any()
-    hidden = is_hidden(entry.ravel()).astype(np.float64)
-    rng = np.random.default_rng(4)
-    certified = 0
-    for _ in range(8):
-        y_free = (rng.random(free.size) > 0.1).astype(np.float64)
-        y = hidden.copy()
-        y[free] = y_free
-        if all(attackers[(r.measure, r.insider)].reach(r, y)[0] >= r.level * (1 - 1e-7)
-               for r in reqs):
-            certified += 1
-            assert all(coef @ y_free[index] >= rhs for index, coef, rhs in cuts)
-    assert certified >= 3
+    certified = certified_patterns(space, entry, attackers, reqs, seed=4, tries=8)
+    assert len(certified) >= 3
+    for y_free in certified:
+        assert all(coef @ y_free[index] >= rhs for index, coef, rhs in cuts)
