@@ -508,7 +508,8 @@ class GroupAudit:
         self.absorb(x)
         reached = float(x[col])
         stop = lower if low else upper
-        if far_enough and abs(reached - stop) <= 1e-6 * max(1.0, abs(stop)):
+        capped = stop != (self.col_lower[j] if low else self.col_upper[j])
+        if capped and abs(reached - stop) <= 1e-6 * max(1.0, abs(stop)):
             return  # pushed as far as it needs: a witness, not the exact bound
         if low:
             t.low, t.low_exact = reached, True
