@@ -27,9 +27,15 @@ import argparse
 import json
 import platform
 import subprocess
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
+
+# Measure this checkout's code, not whatever copy of the package the environment installed
+# (a worktree of older code would otherwise silently measure the current one).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from aggregation.disclosure import DisclosurePolicy, optimal, release_build
 from aggregation.disclosure.audit import audit_release
