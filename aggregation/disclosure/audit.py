@@ -449,19 +449,23 @@ class GroupAudit:
         self.values = np.array([t.value for t in targets])
         # How far a batch pushes each target up: twice what it needs, so that a batch stays
         # bounded when some hidden cell can grow without limit (bound() finds those).
-        self.push_cap = self.values + 2.0 * np.array(
-            [max(t.need_up, 1e-3 * max(t.value, 1.0)) for t in targets]
-        )
+        self.push_cap = np.array([t.value + self._push(t, t.need_up) for t in targets])
         # ... and how far down a single-target LP in ``run`` pushes (no further than zero,
         # nor above it where the cell must reach "possibly empty").
         self.push_floor = np.array([
             0.0 if t.primary and t.need_down >= t.value
-            else max(t.value - 2.0 * max(t.need_down, 1e-3 * max(t.value, 1.0)), 0.0)
+            else max(t.value - self._push(t, t.need_down), 0.0)
             for t in targets
         ])
         self.col_lower = np.asarray(model.program.col_lower)[self.cols]
         self.col_upper = np.asarray(model.program.col_upper)[self.cols]
         self.rng = np.random.default_rng(len(targets))
+
+    @staticmethod
+    def _push(t: Target, need: float) -> float:
+        """How far past its value a capped LP pushes a target: twice what it needs (at least
+        a thousandth of the value, for a cell that only must not be pinned)."""
+        return 2.0 * max(need, 1e-3 * max(t.value, 1.0))
 
     def absorb(self, x: np.ndarray) -> None:
         """Every LP solution is a feasible table: a witness for every target at once."""
@@ -484,8 +488,10 @@ class GroupAudit:
         low = side == "low"
         lower, upper = float(self.col_lower[j]), float(self.col_upper[j])
         if far_enough:
-            lower, upper = (max(lower, self.push_floor[j]), upper) if low else (
-                lower, min(upper, self.push_cap[j]))
+            if low:
+                lower = max(lower, self.push_floor[j])
+            else:
+                upper = min(upper, self.push_cap[j])
             self.solver.set_bounds([col], [lower], [upper])
         self.solver.set_costs([col], [1.0 if low else -1.0])
         try:

@@ -170,19 +170,15 @@ def test_a_single_target_lp_pushed_far_enough_settles_the_same_targets_as_the_ex
             p, e = pushed.targets[j], exact.targets[j]
             assert p.ok(side) == e.ok(side)
             tol = 1e-6 * max(1.0, e.value) + SLACK
-            if side == "low":
-                assert e.low_exact and e.low <= p.low + tol
-                if p.low_exact:
-                    assert abs(p.low - e.low) <= tol
-                else:
-                    assert p.low <= pushed.push_floor[j] + tol
-                kinds.add(p.low_exact)
+            # ``further``: lower on the low side, higher on the high side.
+            further = 1.0 if side == "low" else -1.0
+            got, truth = getattr(p, side), getattr(e, side)
+            stop = pushed.push_floor[j] if side == "low" else pushed.push_cap[j]
+            assert getattr(e, f"{side}_exact") and further * truth <= further * got + tol
+            if getattr(p, f"{side}_exact"):
+                assert abs(got - truth) <= tol
             else:
-                assert e.high_exact and p.high <= e.high + tol
-                if p.high_exact:
-                    assert abs(p.high - e.high) <= tol
-                else:
-                    assert p.high >= pushed.push_cap[j] - tol
-                kinds.add(p.high_exact)
+                assert further * got <= further * stop + tol
+            kinds.add(getattr(p, f"{side}_exact"))
     # Both outcomes occur, so the checks above can fail.
     assert kinds == {True, False}
