@@ -51,8 +51,8 @@ from aggregation.disclosure.secondary import (
     singleton_pass,
 )
 from aggregation.disclosure.space import ReleaseSpace
-from aggregation.disclosure.synthetic import population_cohorts, population_generate
 from aggregation.disclosure.tables import structure_for
+from populations.totals import population_cohorts, population_generate
 
 DIMS = ("job_category", "race_ethnicity", "gender")
 COLUMNS = {"job_category": "J", "race_ethnicity": "R", "gender": "G"}

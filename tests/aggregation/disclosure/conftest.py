@@ -7,7 +7,7 @@ import pytest
 from attacker import Release
 
 from aggregation.disclosure import DisclosurePolicy, release_build, release_to_json
-from aggregation.disclosure.synthetic import (
+from populations.totals import (
     cohort_members,
     population_cohorts,
     population_generate,

@@ -14,7 +14,7 @@ from aggregation.disclosure.primary import CellStatus, primary_suppress
 from aggregation.disclosure.release import ReleaseDraft
 from aggregation.disclosure.secondary import identities
 from aggregation.disclosure.space import ReleaseSpace
-from aggregation.disclosure.synthetic import cohort_members, population_cohorts
+from populations.totals import cohort_members, population_cohorts
 
 TOL = 1e-6
 MEASURE_INDEX = {"headcount": 0, "compensation": 1}

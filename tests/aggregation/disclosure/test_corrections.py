@@ -15,13 +15,13 @@ from aggregation.disclosure.figures import figures_compute
 from aggregation.disclosure.history import revision_suppress
 from aggregation.disclosure.primary import CellStatus, Reason, primary_suppress
 from aggregation.disclosure.space import ReleaseSpace
-from aggregation.disclosure.synthetic import (
+from employers.client.layout import layout_for
+from populations.totals import (
     Population,
     cohort_members,
     population_cohorts,
     population_generate,
 )
-from employers.client.layout import layout_for
 
 JOINER = 16
 

@@ -19,7 +19,7 @@ from aggregation.disclosure.secondary import (
     suppression_cost,
 )
 from aggregation.disclosure.space import ReleaseSpace
-from aggregation.disclosure.synthetic import population_cohorts
+from populations.totals import population_cohorts
 
 KEY_TABLES = {("job_category", "gender"), ("race_ethnicity", "gender"), ("gender",)}
 

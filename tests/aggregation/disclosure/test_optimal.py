@@ -26,7 +26,7 @@ from aggregation.disclosure.secondary import (
     suppression_cost,
 )
 from aggregation.disclosure.space import ReleaseSpace
-from aggregation.disclosure.synthetic import population_cohorts, population_generate
+from populations.totals import population_cohorts, population_generate
 
 MEASURES = ("headcount", "compensation")
 

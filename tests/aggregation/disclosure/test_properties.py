@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from test_attacks import assert_protected, primary_cells
 
 from aggregation.disclosure import release_build, release_to_json
-from aggregation.disclosure.synthetic import (
+from populations.totals import (
     cohort_members,
     population_cohorts,
     population_generate,

@@ -22,7 +22,7 @@ from aggregation.disclosure.secondary import (
     zero_atoms,
 )
 from aggregation.disclosure.space import ReleaseSpace
-from aggregation.disclosure.synthetic import population_cohorts, population_generate
+from populations.totals import population_cohorts, population_generate
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Synthetic employer populations for the disclosure tests, the benchmark and demos.
+"""Employer populations as the disclosure engine sees them: per-employer cell sums, cohort totals.
 
 Guarantees:
 - ``population_generate`` is a pure function of its arguments and seed; it draws people, so
@@ -6,6 +6,9 @@ Guarantees:
   employer-side vectors of the same people would add up to.
 - ``population_cohorts`` builds exact ``CohortTotals`` (all, each industry, each size band) from
   a population; dominance terms are exact integers (no float on the way).
+- ``population_from_people`` turns drawn people (``populations.realistic``) into a
+  ``Population``; ``cohorts_unmasked`` gives the cohorts the service would unmask for it: the
+  family ``aggregation.cohorts.cohorts_propose`` chooses, as a real cycle does.
 """
 
 from __future__ import annotations
@@ -14,8 +17,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from aggregation.cohorts import cohorts_propose
 from aggregation.disclosure.cohorts import CohortTotals, atom_name
 from aggregation.disclosure.tables import TableStructure, structure_for
+from populations.realistic import People, people_draw, roster_realistic
 
 SIZE_EDGES = (1, 50, 200, 500)
 JOB_BASE_PAY = (220_000, 130_000, 100_000, 70_000, 60_000, 50_000, 60_000, 45_000, 38_000, 35_000)
@@ -49,6 +54,73 @@ class Population:
     @property
     def n_employers(self) -> int:
         return len(self.industry)
+
+
+def population_from_people(people: People, *, rows: np.ndarray, industry: np.ndarray,
+                           structure: TableStructure | None = None) -> Population:
+    """The per-employer cell sums of drawn people (``rows``: employers that sent rows)."""
+    structure = structure or structure_for()
+    tax = structure.layout.taxonomy
+    nr, ng = len(tax.labels("race_ethnicity")), len(tax.labels("gender"))
+    n_emp = len(rows)
+    cell = (people.job * nr + people.race) * ng + people.gender
+    index = people.employer * structure.n_finest + cell
+
+    def per_employer(values: np.ndarray) -> np.ndarray:
+        flat = _int_bincount(index, values, n_emp * structure.n_finest)
+        return flat.reshape(n_emp, structure.n_finest)
+
+    sizes = np.bincount(people.employer, minlength=n_emp)
+    return Population(
+        industry=np.asarray(industry, dtype=np.int64),
+        size_band=size_band_of(sizes),
+        headcount=per_employer(np.ones(len(cell), dtype=np.int64)),
+        comp=per_employer(people.comp_cents),
+        perf=per_employer(people.perf_cents),
+        tenure=per_employer(people.tenure_hundredths),
+        rows=np.asarray(rows, dtype=bool),
+        person_employer=people.employer,
+        person_cell=cell,
+        person_comp=people.comp_cents,
+    )
+
+
+def population_realistic(n_employers: int, *, seed: int) -> Population:
+    """A realistic compact (``populations.realistic``) as per-employer cell sums."""
+    roster = roster_realistic(n_employers, seed=seed)
+    people = people_draw(roster, seed=seed + 1)
+    return population_from_people(people, rows=roster.rows, industry=roster.industry)
+
+
+def cohorts_unmasked(
+    pop: Population, *, min_cohort_employers: int = 8, structure: TableStructure | None = None
+) -> list[CohortTotals]:
+    """The cohorts a cycle of this population unmasks: the guarded family of
+    ``cohorts_propose`` (all, then each industry and size band that keeps it safe)."""
+    structure = structure or structure_for()
+    tax = structure.layout.taxonomy
+    members = {
+        e: (tax.industries[i], tax.size_bands[s])
+        for e, (i, s) in enumerate(zip(pop.industry, pop.size_band, strict=True))
+    }
+    family = cohorts_propose(members, min_employers=min_cohort_employers)
+    atom_of = _atoms_of(pop, tax)
+    out = []
+    for cohort in family:
+        chosen = np.zeros(pop.n_employers, dtype=bool)
+        chosen[sorted(cohort.members)] = True
+        out.append(cohort_from_population(
+            pop, chosen, kind=cohort.kind, value=cohort.value,
+            atoms=frozenset(atom_of[chosen].tolist()), structure=structure,
+        ))
+    return out
+
+
+def _atoms_of(pop: Population, tax) -> np.ndarray:
+    return np.array(
+        [atom_name(tax.industries[i], tax.size_bands[s])
+         for i, s in zip(pop.industry, pop.size_band, strict=True)]
+    )
 
 
 def size_band_of(sizes: np.ndarray) -> np.ndarray:
