@@ -61,11 +61,11 @@ def run(n: int) -> None:
     from compact.at_rest import seal_at_rest
     from compact.models import Cycle, CycleState, Enrollment
     from compact.services.cycles import cycle_close
-    from employers.client.layout import VectorBuilder, layout_for
-    from employers.client.officekey import fingerprint, raw_public
-    from employers.client.sealing import envelope_parse, seal
     from employers.models import Employer, SealedSubmission
     from employers.services.submissions import blob_context
+    from protocol.layout import VectorBuilder, layout_for
+    from protocol.officekey import fingerprint, raw_public
+    from protocol.sealing import envelope_parse, seal
 
     layout = layout_for()
     rng = np.random.default_rng(7)

@@ -157,10 +157,10 @@ class DemoRun:
         from employers.client.check import check_extract
         from employers.client.commands.submit import submission_send
         from employers.client.cyclekey import seal_target_load
-        from employers.client.layout import layout_for
-        from employers.client.sealing import seal
         from employers.client.synthetic import synthetic_employees, write_csv, write_xlsx
         from employers.client.vector import vector_from
+        from protocol.layout import layout_for
+        from protocol.sealing import seal
 
         people_total = 0
         for i, member in enumerate(self.cast):
@@ -202,10 +202,10 @@ class DemoRun:
 
         from employers.client.check import check_extract
         from employers.client.commands.submit import submission_send
-        from employers.client.layout import layout_for
-        from employers.client.officekey import public_key_load
-        from employers.client.sealing import seal
         from employers.client.vector import vector_from
+        from protocol.layout import layout_for
+        from protocol.officekey import public_key_load
+        from protocol.sealing import seal
 
         headers = {"Authorization": f"Api-Key {member.api_key}"}
         key_doc = requests.get(f"{self.url}/api/v1/cycles/{SLUG}/cycle-key", headers=headers, timeout=60).json()

@@ -98,8 +98,8 @@ def _employer_cycle(request, slug):
 
 def employer_cycle_context(request, slug) -> dict:
     """What the employer's pages of one cycle show: the cycle, the key's fingerprint, the versions."""
-    from employers.client.officekey import fingerprint_display
     from employers.services.submissions import submission_history
+    from protocol.officekey import fingerprint_display
 
     principal = principal_of(request)
     cycle = _employer_cycle(request, slug)

@@ -22,8 +22,8 @@ from rest_framework.test import APIClient
 from compact.access import OFFICE_GROUP, principal_for_user
 from compact.models import Cycle
 from compact.services import cycles, invitations
-from employers.client.officekey import public_key_document
 from employers.models import Employer, EmployerMember
+from protocol.officekey import public_key_document
 
 PASSWORD = "correct horse battery staple"
 
@@ -242,10 +242,10 @@ def populated_cycle(world, office_private_key, office_key_document):
     import numpy as np
 
     from compact.access import principal_for_user
-    from employers.client.layout import layout_for
-    from employers.client.sealing import seal
     from employers.services.organisations import employer_create
     from employers.services.submissions import submission_accept
+    from protocol.layout import layout_for
+    from protocol.sealing import seal
     from tests.factories import random_vector
 
     def build(n: int = 20, *, slug: str = "2026", industries=("IT", "Education"), sizes=("50-199", "500+"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from employers.client.layout import Layout, VectorBuilder
+from protocol.layout import Layout, VectorBuilder
 
 
 def random_vector(layout: Layout, rng: np.random.Generator, *, scale: int = 10**6) -> np.ndarray:
@@ -24,9 +24,9 @@ _SYNTHETIC: dict = {}
 def synthetic_vectors(n: int, *, seed: int = 0, size: int = 120) -> list[np.ndarray]:
     """Vectors of ``n`` realistic synthetic employers (extract → check → vector), cached."""
     from employers.client.check import check_frame
-    from employers.client.layout import layout_for
     from employers.client.synthetic import synthetic_employees
     from employers.client.vector import vector_from
+    from protocol.layout import layout_for
 
     key = (n, seed, size)
     if key not in _SYNTHETIC:
@@ -51,8 +51,8 @@ def synthetic_release(n: int = 10, *, seed: int = 0) -> tuple[dict, list[np.ndar
     from aggregation.disclosure.policy import DisclosurePolicy
     from aggregation.disclosure.release import release_build
     from aggregation.services.releases import release_metrics
-    from employers.client.layout import Aggregate, layout_for
-    from employers.client.sealing import ring_add
+    from protocol.layout import Aggregate, layout_for
+    from protocol.sealing import ring_add
 
     key = (n, seed)
     if key not in _RELEASES:

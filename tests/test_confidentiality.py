@@ -17,8 +17,8 @@ from aggregation.office.unmask import mask_sums_compute
 from aggregation.services import unmask as unmask_service
 from compact.services.cycles import cycle_close
 from employers.client.check import check_frame
-from employers.client.layout import layout_for
 from employers.client.synthetic import synthetic_employees
+from protocol.layout import layout_for
 
 PLANTED_PAY = "987654.32"  # one person per employer earns this (unusual, recognisable)
 

@@ -28,7 +28,7 @@ from aggregation.disclosure.figures import MEAN_MEASURES, PublishedFigures, figu
 from aggregation.disclosure.policy import DisclosurePolicy
 from aggregation.disclosure.primary import CellStatus, Reason
 from aggregation.disclosure.space import ReleaseSpace
-from employers.client.taxonomy import DIMENSIONS
+from protocol.taxonomy import DIMENSIONS
 
 MEAN_FIELDS = {
     "compensation": "compensation_mean",

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from aggregation.office.keys import keypair_write, private_key_load
 from aggregation.office.unmask import DEFAULT_MIN_COHORT, OfficeApi, UnmaskRefused, unmask_remote
-from employers.client.officekey import OfficeKeyError, fingerprint_display
-from employers.client.sealing import SealingError
+from protocol.officekey import OfficeKeyError, fingerprint_display
+from protocol.sealing import SealingError
 
 
 def _passphrase(args, *, confirm: bool) -> str:

@@ -12,8 +12,8 @@ import numpy as np
 
 from aggregation.metrics.gaps import gap, table
 from aggregation.reports.render import cohort_label, environment
-from employers.client.histogram import interpolated_median
-from employers.client.layout import Aggregate
+from protocol.histogram import interpolated_median
+from protocol.layout import Aggregate
 
 TABLES = (("gender",), ("job_category",), ("job_category", "gender"))
 

@@ -13,7 +13,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from aggregation.metrics.gaps import EU_THRESHOLD, table
 from aggregation.reports import charts
-from employers.client import taxonomy as taxonomy_module
+from protocol import taxonomy as taxonomy_module
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 

@@ -31,8 +31,8 @@ from compact.models import Cycle, CycleState
 from compact.services.audit import audit_record
 from compact.services.cycles import cycle_transition
 from compact.services.guards import require_office
-from employers.client import taxonomy as taxonomy_module
 from employers.models import FrozenSubmission
+from protocol import taxonomy as taxonomy_module
 
 
 def policy_for(cycle: Cycle) -> DisclosurePolicy:

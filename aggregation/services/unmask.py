@@ -33,10 +33,10 @@ from compact.models import Cycle, CycleState
 from compact.services.audit import audit_record
 from compact.services.cycles import cycle_transition
 from compact.services.guards import require_office
-from employers.client.layout import Aggregate, layout_for
-from employers.client.sealing import elements_from_bytes, elements_to_bytes, ring_add
 from employers.models import FrozenSubmission, SealedSubmission
 from employers.services.submissions import blob_context
+from protocol.layout import Aggregate, layout_for
+from protocol.sealing import elements_from_bytes, elements_to_bytes, ring_add
 
 BUNDLE_FORMAT = "talent-compact-unmask-request/1"
 STALL_AFTER = timedelta(minutes=5)

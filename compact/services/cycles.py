@@ -17,7 +17,7 @@ from compact.errors import Conflict, DomainError
 from compact.models import Cycle, CycleState, default_policy
 from compact.services.audit import audit_record
 from compact.services.guards import require_office
-from employers.client import taxonomy
+from protocol import taxonomy
 
 ALLOWED: dict[str, str] = {
     CycleState.DRAFT: CycleState.OPEN,
@@ -218,7 +218,7 @@ def cycle_set_office_key(*, principal: Principal, cycle: Cycle, public_key: byte
 
     The key is fixed once the cycle opens: employers seal to it.
     """
-    from employers.client.officekey import OfficeKeyError, fingerprint, public_key_load, raw_public
+    from protocol.officekey import OfficeKeyError, fingerprint, public_key_load, raw_public
 
     require_office(principal)
     cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)

@@ -14,9 +14,9 @@ from compact.access import principal_of
 from compact.api.views import Base
 from compact.errors import DomainError, NotAllowed
 from compact.selectors import cycle_get
-from employers.client.layout import layout_for
-from employers.client.officekey import public_key_document
 from employers.services.submissions import receipt_for, submission_accept, submission_history
+from protocol.layout import layout_for
+from protocol.officekey import public_key_document
 
 
 class RawJSONParser(BaseParser):

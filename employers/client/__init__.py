@@ -24,6 +24,7 @@ Public API (see each module's docstring for its guarantees):
 Modules: ``aliases`` (spellings), ``sources`` (file kind, encoding, header, readers),
 ``decimals`` (exact amounts), ``columns`` (column mapping), ``extract`` (row checks),
 ``workbook`` (Boston workbook), ``parallel`` (two-core check of large CSVs), ``issues``
-(issue values), ``exact``, ``quartiles``, ``regression``, ``vector`` (the statistics vector),
-``template``, ``synthetic``; ``layout``, ``taxonomy`` and ``histogram`` are shared contracts.
+(issue values), ``quartiles``, ``regression``, ``vector`` (the statistics vector),
+``template``, ``synthetic``. The contracts it shares with the service and the office (taxonomy,
+vector layout, exact sums, histogram, sealing, office key) live in :mod:`protocol`.
 """

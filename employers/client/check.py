@@ -48,8 +48,8 @@ from employers.client.sources import (
     sniff_text,
     unusable,
 )
-from employers.client.taxonomy import DEFAULT_TAXONOMY
 from employers.client.workbook import SHEET_NAMES, CellTotals, check_workbook, workbook_sheets
+from protocol.taxonomy import DEFAULT_TAXONOMY
 
 Status = Literal["ok", "errors", "unusable"]
 

@@ -26,7 +26,7 @@ from employers.client.columns import ColumnMap
 from employers.client.decimals import Parsed, Status, parse_cells
 from employers.client.issues import EXAMPLES_PER_KIND, Issue, IssueLog, clean, shown
 from employers.client.sources import RawTable
-from employers.client.taxonomy import DIMENSIONS
+from protocol.taxonomy import DIMENSIONS
 
 
 @dataclass(frozen=True)

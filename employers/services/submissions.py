@@ -23,9 +23,9 @@ from compact.errors import Conflict, DomainError, NotAllowed
 from compact.models import Cycle, CycleState, Enrollment
 from compact.services.audit import audit_record
 from compact.services.guards import require_employer
-from employers.client.layout import layout_for
-from employers.client.sealing import SealingError, envelope_parse
 from employers.models import FrozenSubmission, SealedSubmission, SubmissionSet
+from protocol.layout import layout_for
+from protocol.sealing import SealingError, envelope_parse
 
 
 def blob_context(submission_cycle: str, employer_id: int, version: int, part: str) -> str:

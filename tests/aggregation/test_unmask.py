@@ -13,7 +13,7 @@ from aggregation.office.unmask import UnmaskRefused, mask_sums_compute
 from aggregation.services import unmask as unmask_service
 from compact.models import Cycle
 from compact.services.cycles import cycle_close
-from employers.client.sealing import ring_add
+from protocol.sealing import ring_add
 
 
 def _close(world, cycle) -> Cycle:
@@ -115,7 +115,7 @@ def test_the_office_client_refuses_a_lower_minimum_than_its_own(world, populated
 
 
 def test_a_swapped_binding_makes_the_office_refuse(world, populated_cycle, office_private_key):
-    from employers.client.sealing import SealingError
+    from protocol.sealing import SealingError
 
     pop = populated_cycle(20)
     _close(world, pop.cycle)

@@ -13,7 +13,7 @@ from aggregation.models import CohortAggregate, UnmaskJob
 from aggregation.office.unmask import mask_sums_compute
 from aggregation.services import unmask as unmask_service
 from compact.services.cycles import cycle_close
-from employers.client.sealing import ring_add
+from protocol.sealing import ring_add
 from tests.conftest import wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.slow]

@@ -17,9 +17,9 @@ from employers.client.check import check_extract
 from employers.client.columns import ColumnMapError
 from employers.client.commands import EXIT_ERRORS, EXIT_OK, EXIT_UNUSABLE
 from employers.client.commands.check import mapping_from_args, render
-from employers.client.layout import Aggregate, layout_for
 from employers.client.sanitise import for_terminal
 from employers.client.vector import vector_from
+from protocol.layout import Aggregate, layout_for
 
 HELP = "compare your extract with the compact's published release (computed on your computer)"
 RELEASE_FORMAT = "talent-compact-release/1"

@@ -21,7 +21,7 @@ from aggregation.disclosure.synthetic import (
     population_cohorts,
     population_generate,
 )
-from employers.client.layout import layout_for
+from protocol.layout import layout_for
 
 JOINER = 16
 

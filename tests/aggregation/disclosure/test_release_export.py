@@ -11,7 +11,7 @@ import pytest
 from aggregation.disclosure import ReleaseRefused, release_to_csv, release_to_json
 from aggregation.disclosure.export import csv_safe
 from aggregation.disclosure.primary import CellStatus
-from employers.client.taxonomy import DIMENSIONS
+from protocol.taxonomy import DIMENSIONS
 
 FIGURES = {"headcount", "compensation_mean", "performance_pay_mean", "tenure_mean_months",
            "compensation_median"}

@@ -14,11 +14,11 @@ import pytest
 
 from compact.models import Cycle
 from employers.client.check import check_extract
-from employers.client.layout import layout_for
 from employers.client.synthetic import synthetic_employees
 from employers.client.vector import vector_from
 from employers.models import SealedSubmission
 from employers.services.submissions import receipt_verify
+from protocol.layout import layout_for
 from tests.employers.client.samples import HEADER, ROWS, csv_text
 
 LAYOUT = layout_for()
@@ -98,7 +98,7 @@ def test_happy_path_csv_checks_seals_submits_and_offers_the_receipt(signed_in, m
 
 def opened(envelope: dict, office_private_key) -> np.ndarray:
     """What the office gets back from a posted envelope: the masked vector plus its mask."""
-    from employers.client.sealing import envelope_parse, mask_expand, ring_add, seed_open
+    from protocol.sealing import envelope_parse, mask_expand, ring_add, seed_open
 
     parsed = envelope_parse(envelope)
     seed = seed_open(binding=parsed.binding, sealed_seed=parsed.sealed_seed, private_key=office_private_key)
@@ -263,8 +263,8 @@ def test_submit_close_unmask_gives_back_the_python_clients_vector(signed_in, mak
     from aggregation.services import unmask as unmask_service
     from compact.access import principal_for_user
     from compact.services.cycles import cycle_close
-    from employers.client.sealing import seal
     from employers.services.submissions import submission_accept
+    from protocol.sealing import seal
 
     cycle = make_cycle(state="open")
     # Two employers only: let the office unmask cohorts of one for this test.
@@ -351,7 +351,7 @@ def test_the_page_is_for_the_cycles_employers_only(signed_in, make_cycle, live_s
 
 
 def test_the_rule_files_are_served_exactly_as_the_python_client_reads_them(client):
-    from employers.client.taxonomy import TAXONOMY_DIR
+    from protocol.taxonomy import TAXONOMY_DIR
 
     for part, name in (("taxonomy", "compact-2026.json"), ("aliases", "_aliases-compact-2026.json"),
                        ("checks", "_checks-compact-2026.json")):
