@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from aggregation.solver import solve
+from protocol.release import cohort_key
 
 COEFFICIENT_BOUND = 1000.0
 
@@ -34,7 +35,7 @@ class Cohort:
 
     @property
     def key(self) -> str:
-        return self.kind if self.value is None else f"{self.kind}:{self.value}"
+        return cohort_key(self.kind, self.value)
 
     def describe(self) -> str:
         return "all employers" if self.kind == "all" else f"{self.kind} {self.value}"

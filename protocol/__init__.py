@@ -10,5 +10,8 @@ pyproject.toml checks it). Every module is a contract between the parties:
 - ``exact``: exact integer arithmetic for the vector's sums;
 - ``histogram``: pay bins and the interpolated median;
 - ``sealing``: masking and sealing a vector to the office's key;
-- ``officekey``: the office's public key document and its fingerprint.
+- ``officekey``: the office's public key document and its fingerprint;
+- ``release``: the release document (DESIGN §6) as typed values, its one reader and writer,
+  and the one cohort key;
+- ``paygap``: the pay-gap definition every report uses.
 """

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from protocol.layout import Layout, VectorBuilder
@@ -47,11 +49,12 @@ def synthetic_release(n: int = 10, *, seed: int = 0) -> tuple[dict, list[np.ndar
     """A real, audited release document (one cohort, "all") of ``n`` synthetic employers, with
     its metrics, and the employers' vectors; cached."""
     from aggregation.disclosure.cohorts import atom_name, cohort_totals_from_aggregate
-    from aggregation.disclosure.export import release_to_json
+    from aggregation.disclosure.export import release_document
     from aggregation.disclosure.policy import DisclosurePolicy
     from aggregation.disclosure.release import release_build
     from aggregation.services.releases import release_metrics
     from protocol.layout import Aggregate, layout_for
+    from protocol.release import release_to_json
     from protocol.sealing import ring_add
 
     key = (n, seed)
@@ -64,9 +67,9 @@ def synthetic_release(n: int = 10, *, seed: int = 0) -> tuple[dict, list[np.ndar
         cohort = cohort_totals_from_aggregate(aggregate, kind="all", value=None, atoms={atom_name("IT", "500+")})
         policy = DisclosurePolicy()
         draft = release_build(cohorts=[cohort], policy=policy)
-        document = release_to_json(draft, cycle="2026", taxonomy="compact-2026", participants=n)
-        document["metrics"] = release_metrics(document, {"all": aggregate}, policy)
-        _RELEASES[key] = (document, vectors)
+        document = release_document(draft, cycle="2026", taxonomy="compact-2026", participants=n)
+        document = dataclasses.replace(document, metrics=release_metrics(document, {"all": aggregate}, policy))
+        _RELEASES[key] = (release_to_json(document), vectors)
     document, vectors = _RELEASES[key]
     import copy
 

@@ -9,13 +9,15 @@ release published before it.
 
 from __future__ import annotations
 
+import dataclasses
+
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from aggregation.disclosure.audit import AuditError
 from aggregation.disclosure.cohorts import CohortError, atom_name, cohort_totals_from_aggregate
-from aggregation.disclosure.export import release_to_csv, release_to_json
+from aggregation.disclosure.export import release_document, release_to_csv
 from aggregation.disclosure.history import HistoryError, PreviousRelease
 from aggregation.disclosure.lp import SolverError
 from aggregation.disclosure.policy import DisclosurePolicy
@@ -33,6 +35,7 @@ from compact.services.cycles import cycle_transition
 from compact.services.guards import require_office
 from employers.models import FrozenSubmission
 from protocol import taxonomy as taxonomy_module
+from protocol.release import ReleaseDocument, release_to_json
 
 
 def policy_for(cycle: Cycle) -> DisclosurePolicy:
@@ -48,10 +51,10 @@ def _atoms_by_employer(cycle: Cycle) -> dict[int, str]:
     }
 
 
-def release_metrics(document: dict, aggregates: dict, policy: DisclosurePolicy) -> dict:
+def release_metrics(document: ReleaseDocument, aggregates: dict, policy: DisclosurePolicy) -> dict:
     """The ``metrics`` of a release: published-cell gaps for every cohort, and the row-based
     metrics of the whole compact."""
-    tax = taxonomy_module.load(document["taxonomy"])
+    tax = taxonomy_module.load(document.taxonomy)
     return {
         "reference_group": {"race_ethnicity": "White", "gender": "Male"},
         "cohorts": release_gap_metrics(
@@ -80,7 +83,7 @@ def release_build_for_cycle(*, cycle: Cycle) -> Release:
     ]
     policy = policy_for(cycle)
     previous = [
-        PreviousRelease(document=r.document, changed_atoms=frozenset())
+        PreviousRelease(document=r.release_document(), changed_atoms=frozenset())
         for r in Release.objects.filter(cycle=cycle, state=ReleaseState.PUBLISHED).order_by("number")
     ]
     number = (Release.objects.filter(cycle=cycle).aggregate(n=Max("number"))["n"] or 0) + 1
@@ -97,11 +100,13 @@ def release_build_for_cycle(*, cycle: Cycle) -> Release:
             certificate=certificate, policy_version=policy.version, error=failure,
         )
     elif draft.publishable:
-        document = release_to_json(draft, cycle=cycle.slug, taxonomy=cycle.taxonomy, participants=participants)
-        document["policy"]["min_cohort_employers"] = cycle.policy["min_cohort_employers"]
-        document["metrics"] = release_metrics(document, aggregates, policy)
+        document = release_document(draft, cycle=cycle.slug, taxonomy=cycle.taxonomy, participants=participants)
+        document = dataclasses.replace(
+            document, policy={**document.policy, "min_cohort_employers": cycle.policy["min_cohort_employers"]}
+        )
+        document = dataclasses.replace(document, metrics=release_metrics(document, aggregates, policy))
         release = Release.objects.create(
-            cycle=cycle, number=number, state=ReleaseState.DRAFT, document=document,
+            cycle=cycle, number=number, state=ReleaseState.DRAFT, document=release_to_json(document),
             certificate=certificate, policy_version=policy.version,
         )
     else:
@@ -173,4 +178,4 @@ def release_publish(*, principal: Principal, cycle: Cycle) -> Release:
 
 
 def release_csv(release: Release) -> str:
-    return release_to_csv(release.document)
+    return release_to_csv(release.release_document())
