@@ -9,12 +9,13 @@ from django.views.decorators.http import require_POST
 
 from aggregation.models import ReleaseState
 from aggregation.reports.render import cells_for_display, html_to_pdf, report_context, report_html
+from aggregation.selectors import release_latest, release_published, releases_of_earlier_cycles
 from aggregation.services import releases
 from compact.access import principal_of
 from compact.errors import NotFound
-from compact.models import Cycle, CycleState
-from compact.pages import office_required, run_service
-from compact.views import _cycle_or_404
+from compact.models import Cycle
+from compact.pages import cycle_or_404, office_required, run_service
+from compact.selectors import cycle_get_published
 from protocol.release import ReleaseDocument
 
 DIMENSION_CHOICES = {
@@ -30,9 +31,8 @@ DIMENSION_CHOICES = {
 
 def _published(slug: str):
     try:
-        cycle = Cycle.objects.get(slug=slug, state=CycleState.PUBLISHED)
-        return releases.release_published(cycle=cycle)
-    except (Cycle.DoesNotExist, NotFound):
+        return release_published(cycle=cycle_get_published(slug=slug))
+    except NotFound:
         raise Http404("No published release") from None
 
 
@@ -59,8 +59,8 @@ def public_report_pdf(request, slug):
 @office_required
 def office_review(request, slug):
     """The office's review of the latest release: audit, drill-down to published cells, publish."""
-    cycle = _cycle_or_404(request, slug)
-    release = releases.release_latest(cycle=cycle)
+    cycle = cycle_or_404(request, slug)
+    release = release_latest(cycle=cycle)
     context = {"cycle": cycle, "release": release, "dimension_choices": DIMENSION_CHOICES,
                "margin": releases.policy_for(cycle).margin}
     document = release.release_document() if release is not None else None
@@ -100,14 +100,11 @@ def _review_charts(document: ReleaseDocument) -> list[dict]:
 def _earlier_headlines(cycle: Cycle) -> list[dict]:
     """Headline gaps of earlier published cycles, for the year-over-year view."""
     out = []
-    for other in Cycle.objects.filter(state=CycleState.PUBLISHED).exclude(pk=cycle.pk).order_by("-deadline")[:5]:
-        release = other.releases.filter(state=ReleaseState.PUBLISHED).order_by("-number").first()
-        if release is None:
-            continue
+    for release in releases_of_earlier_cycles(cycle=cycle):
         document = release.release_document()
         gender = document.headline()
         out.append({
-            "cycle": other.slug,
+            "cycle": release.cycle.slug,
             "participants": document.participants,
             "mean_gap": gender.get("compensation_mean", {}).get("gap"),
             "median_gap": gender.get("compensation_median", {}).get("gap"),
@@ -118,8 +115,8 @@ def _earlier_headlines(cycle: Cycle) -> list[dict]:
 @office_required
 def office_draft_report(request, slug):
     """The draft release rendered as the public will see it, for review."""
-    cycle = _cycle_or_404(request, slug)
-    release = releases.release_latest(cycle=cycle)
+    cycle = cycle_or_404(request, slug)
+    release = release_latest(cycle=cycle)
     if release is None or not release.document:
         raise Http404("No draft")
     banner = "" if release.state == ReleaseState.PUBLISHED else f"Draft release {release.number} — not published"
@@ -129,7 +126,7 @@ def office_draft_report(request, slug):
 
 def _review_action(request, slug, service, success: str):
     """Run one office service on the cycle and come back to the review page with its message."""
-    cycle = _cycle_or_404(request, slug)
+    cycle = cycle_or_404(request, slug)
     run_service(request, lambda: service(principal=principal_of(request), cycle=cycle), success=success)
     return redirect("office-review", slug=slug)
 

@@ -12,28 +12,33 @@ from __future__ import annotations
 import dataclasses
 
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from aggregation.disclosure.audit import AuditError
 from aggregation.disclosure.cohorts import CohortError, atom_name, cohort_totals_from_aggregate
-from aggregation.disclosure.export import release_document, release_to_csv
+from aggregation.disclosure.export import release_document
 from aggregation.disclosure.history import HistoryError, PreviousRelease
 from aggregation.disclosure.lp import SolverError
 from aggregation.disclosure.policy import DisclosurePolicy
 from aggregation.disclosure.release import release_build
 from aggregation.disclosure.secondary import ProtectionError
+from aggregation.dispatch import RELEASE_BUILD, task_enqueue_on_commit
 from aggregation.metrics.gaps import release_gap_metrics
 from aggregation.metrics.rows import row_metrics
 from aggregation.models import Release, ReleaseState, UnmaskJob
-from aggregation.services.unmask import cohort_aggregates
+from aggregation.selectors import (
+    cohort_aggregates,
+    release_latest,
+    release_next_number,
+    releases_published,
+)
 from compact.access import SYSTEM, Principal
-from compact.errors import Conflict, NotFound
+from compact.errors import Conflict
 from compact.models import Cycle, CycleState
 from compact.services.audit import audit_record
 from compact.services.cycles import cycle_transition
 from compact.services.guards import require_office
-from employers.models import FrozenSubmission
+from employers.selectors import submissions_frozen
 from protocol import taxonomy as taxonomy_module
 from protocol.release import ReleaseDocument, release_to_json
 
@@ -45,10 +50,7 @@ def policy_for(cycle: Cycle) -> DisclosurePolicy:
 
 
 def _atoms_by_employer(cycle: Cycle) -> dict[int, str]:
-    return {
-        f.submission.employer_id: atom_name(f.industry, f.size_band)
-        for f in FrozenSubmission.objects.filter(submission_set__cycle=cycle).select_related("submission")
-    }
+    return {f.submission.employer_id: atom_name(f.industry, f.size_band) for f in submissions_frozen(cycle=cycle)}
 
 
 def release_metrics(document: ReleaseDocument, aggregates: dict, policy: DisclosurePolicy) -> dict:
@@ -84,9 +86,9 @@ def release_build_for_cycle(*, cycle: Cycle) -> Release:
     policy = policy_for(cycle)
     previous = [
         PreviousRelease(document=r.release_document(), changed_atoms=frozenset())
-        for r in Release.objects.filter(cycle=cycle, state=ReleaseState.PUBLISHED).order_by("number")
+        for r in releases_published(cycle=cycle)
     ]
-    number = (Release.objects.filter(cycle=cycle).aggregate(n=Max("number"))["n"] or 0) + 1
+    number = release_next_number(cycle=cycle)
     try:
         draft = release_build(cohorts=cohorts, policy=policy, previous=previous)
     except (SolverError, ProtectionError, AuditError, HistoryError, CohortError) as exc:
@@ -135,20 +137,7 @@ def release_rebuild(*, principal: Principal, cycle: Cycle) -> None:
                        "publish it or let it stand.")
     audit_record(principal=principal, action="release.rebuild_requested", obj=cycle, cycle=cycle,
                  details={"after": latest.number if latest else None})
-    from aggregation.tasks import release_build_task
-
-    transaction.on_commit(lambda: release_build_task.delay(cycle.pk))
-
-
-def release_latest(*, cycle: Cycle) -> Release | None:
-    return Release.objects.filter(cycle=cycle).order_by("-number").first()
-
-
-def release_published(*, cycle: Cycle) -> Release:
-    release = Release.objects.filter(cycle=cycle, state=ReleaseState.PUBLISHED).order_by("-number").first()
-    if release is None:
-        raise NotFound(f"Cycle {cycle.slug!r} has no published release.")
-    return release
+    task_enqueue_on_commit(RELEASE_BUILD, cycle.pk)
 
 
 @transaction.atomic
@@ -176,6 +165,3 @@ def release_publish(*, principal: Principal, cycle: Cycle) -> Release:
                  details={"number": release.number})
     return release
 
-
-def release_csv(release: Release) -> str:
-    return release_to_csv(release.release_document())

@@ -189,16 +189,6 @@ def submissions_latest(*, cycle: Cycle):
     ]
 
 
-def submission_history(*, principal: Principal, cycle: Cycle):
-    """An employer's own versions (metadata only) for a cycle."""
-    require_employer(principal)
-    return (
-        SealedSubmission.objects.filter(cycle=cycle, employer=principal.employer)
-        .defer("masked_vector", "sealed_seed")
-        .order_by("-version")
-    )
-
-
 @transaction.atomic
 def submission_set_freeze(*, cycle: Cycle) -> SubmissionSet:
     """Record which submission counts for each enrolled employer. Runs once, at close."""
