@@ -55,7 +55,7 @@ def run(n: int) -> None:
     from django.contrib.auth.models import Group
     from django.utils import timezone
 
-    from aggregation.office.unmask import mask_sums_compute
+    from aggregation.office.unmask_client import mask_sums_compute
     from aggregation.selectors import cohort_aggregates
     from aggregation.services import unmask
     from compact.access import OFFICE_GROUP, principal_for_user

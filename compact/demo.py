@@ -224,7 +224,7 @@ class DemoRun:
     def _close_and_unmask(self) -> None:
         from aggregation.models import UnmaskJob
         from aggregation.office.keys import private_key_load
-        from aggregation.office.unmask import OfficeApi, unmask_remote
+        from aggregation.office.unmask_client import OfficeApi, unmask_remote
         from employers.services.organisations import office_api_key_create
 
         self.cycle = cycles.cycle_close(principal=self.analyst, cycle=self.cycle)

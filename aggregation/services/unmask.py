@@ -24,7 +24,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from aggregation.cohorts import Cohort, cohorts_propose
+from aggregation.cohort_guard import Cohort, cohorts_propose
 from aggregation.dispatch import RELEASE_BUILD, UNMASK_RUN, task_enqueue_on_commit
 from aggregation.models import CohortAggregate, CohortMaskSum, UnmaskJob, UnmaskState
 from aggregation.selectors import cohort_blob_context

@@ -29,7 +29,7 @@ import numpy as np
 from employers.client.check import CheckResult
 from employers.client.extract import People
 from employers.client.quartiles import quartile_millis
-from employers.client.regression import (
+from employers.client.sufficient_statistics import (
     cell_moments,
     log_pay_fixed_point,
     regression_blocks,

@@ -7,7 +7,7 @@ import base64
 import pytest
 
 from aggregation.models import Release, ReleaseState
-from aggregation.office.unmask import mask_sums_compute
+from aggregation.office.unmask_client import mask_sums_compute
 from aggregation.selectors import release_latest
 from aggregation.services import releases
 from compact.models import Cycle

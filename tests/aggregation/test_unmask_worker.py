@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from aggregation.models import CohortAggregate, UnmaskJob
-from aggregation.office.unmask import mask_sums_compute
+from aggregation.office.unmask_client import mask_sums_compute
 from aggregation.selectors import cohort_aggregates
 from aggregation.services import unmask as unmask_service
 from compact.services.cycles import cycle_close

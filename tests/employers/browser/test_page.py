@@ -259,7 +259,7 @@ def test_nothing_readable_from_the_extract_leaves_the_page(signed_in, make_cycle
 @pytest.mark.slow
 def test_submit_close_unmask_gives_back_the_python_clients_vector(signed_in, make_cycle, tmp_path, world,
                                                                  office_private_key):
-    from aggregation.office.unmask import mask_sums_compute
+    from aggregation.office.unmask_client import mask_sums_compute
     from aggregation.selectors import cohort_aggregates
     from aggregation.services import unmask as unmask_service
     from compact.access import principal_for_user

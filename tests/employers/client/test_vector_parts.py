@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from employers.client.check import check_frame
 from employers.client.quartiles import quartile_millis
-from employers.client.regression import log_pay_fixed_point, tenure_whole_months
+from employers.client.sufficient_statistics import log_pay_fixed_point, tenure_whole_months
 from employers.client.synthetic import synthetic_employees
 from employers.client.vector import vector_from
 from protocol.exact import group_sums, group_sums_of_squares, round_half_even_div

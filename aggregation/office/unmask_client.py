@@ -17,7 +17,7 @@ import numpy as np
 import requests
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from aggregation.cohorts import Cohort, family_check
+from aggregation.cohort_guard import Cohort, family_check
 from protocol.officekey import OfficeKeyError, fingerprint, fingerprint_matches
 from protocol.sealing import Binding, mask_expand, seed_open
 
