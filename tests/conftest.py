@@ -302,3 +302,21 @@ def pytest_collection_modifyitems(config, items):
         if fixtures & DB_FIXTURES or item.get_closest_marker("django_db") or item.get_closest_marker("worker"):
             continue
         item.add_marker(pytest.mark.nodb)
+
+
+BROWSER_INSTALL = "apt-get install -y chromium chromium-driver poppler-utils"
+
+
+def pytest_unconfigure(config):
+    """The run's last line, when browser tests were skipped (Chromium or Playwright missing):
+    how many, and the one command that installs what they need, so that a green run does not
+    hide that they did not run."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is None:
+        return
+    skipped = {r.nodeid for r in reporter.stats.get("skipped", []) if "browser" in r.keywords}
+    if skipped:
+        reporter.write_line(
+            f"{len(skipped)} browser tests were skipped (no Chromium or Playwright); to run them: {BROWSER_INSTALL}",
+            yellow=True, bold=True,
+        )
