@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-fast lint venv clean vendor
+.PHONY: demo test test-fast layers lint venv clean vendor
 
 venv: $(STAMP)
 
@@ -22,14 +22,18 @@ demo: $(STAMP)
 	rm -rf out/demo
 	TALENT_DATA_DIR=$(CURDIR)/out/demo/data $(PY) manage.py demo
 
-test: $(STAMP)
+# The layer contracts (pyproject.toml, [tool.importlinter]) first: a broken one fails at once.
+test: $(STAMP) layers
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # The same suite without the slow end-to-end tests, for a quick local loop.
-test-fast: $(STAMP)
+test-fast: $(STAMP) layers
 	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
 
-lint: $(STAMP)
+layers: $(STAMP)
+	$(VENV)/bin/lint-imports
+
+lint: $(STAMP) layers
 	$(VENV)/bin/ruff check .
 
 # Refresh the browser page's vendored libraries (needs Node and npm; see frontend/README.md).

@@ -9,6 +9,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from protocol.release import ReleaseDocument, cohort_key, release_from_json
+
 
 class UnmaskState(models.TextChoices):
     AWAITING_MASKS = "awaiting_masks", "Waiting for the office's mask sums"
@@ -81,7 +83,7 @@ class CohortAggregate(models.Model):
 
     @property
     def key(self) -> str:
-        return self.kind if not self.value else f"{self.kind}:{self.value}"
+        return cohort_key(self.kind, self.value)
 
 
 class ReleaseState(models.TextChoices):
@@ -122,3 +124,7 @@ class Release(models.Model):
     @property
     def passed(self) -> bool:
         return bool(self.certificate.get("passed"))
+
+    def release_document(self) -> ReleaseDocument | None:
+        """The stored document read as a typed release (None for a release without one)."""
+        return release_from_json(self.document) if self.document else None

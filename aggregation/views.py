@@ -7,15 +7,16 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from aggregation.metrics.gaps import table
 from aggregation.models import ReleaseState
-from aggregation.reports.render import cohort_label, html_to_pdf, report_context, report_html
+from aggregation.reports.render import cells_for_display, html_to_pdf, report_context, report_html
+from aggregation.selectors import release_latest, release_published, releases_of_earlier_cycles
 from aggregation.services import releases
 from compact.access import principal_of
 from compact.errors import NotFound
-from compact.models import Cycle, CycleState
-from compact.pages import office_required, run_service
-from compact.views import _cycle_or_404
+from compact.models import Cycle
+from compact.pages import cycle_or_404, office_required, run_service
+from compact.selectors import cycle_get_published
+from protocol.release import ReleaseDocument
 
 DIMENSION_CHOICES = {
     "gender": ["gender"],
@@ -30,9 +31,8 @@ DIMENSION_CHOICES = {
 
 def _published(slug: str):
     try:
-        cycle = Cycle.objects.get(slug=slug, state=CycleState.PUBLISHED)
-        return releases.release_published(cycle=cycle)
-    except (Cycle.DoesNotExist, NotFound):
+        return release_published(cycle=cycle_get_published(slug=slug))
+    except NotFound:
         raise Http404("No published release") from None
 
 
@@ -45,12 +45,13 @@ def public_report(request, slug):
         ("JSON", reverse("api-release", args=[slug])),
         ("All reports", reverse("public-releases")),
     ]
-    return HttpResponse(report_html(release.document, links=links))
+    return HttpResponse(report_html(release.release_document(), links=links))
 
 
 def public_report_pdf(request, slug):
     release = _published(slug)
-    response = HttpResponse(html_to_pdf(report_html(release.document, for_pdf=True)), content_type="application/pdf")
+    response = HttpResponse(html_to_pdf(report_html(release.release_document(), for_pdf=True)),
+                            content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="pay-gaps-{slug}.pdf"'
     return response
 
@@ -58,38 +59,34 @@ def public_report_pdf(request, slug):
 @office_required
 def office_review(request, slug):
     """The office's review of the latest release: audit, drill-down to published cells, publish."""
-    cycle = _cycle_or_404(request, slug)
-    release = releases.release_latest(cycle=cycle)
+    cycle = cycle_or_404(request, slug)
+    release = release_latest(cycle=cycle)
     context = {"cycle": cycle, "release": release, "dimension_choices": DIMENSION_CHOICES,
                "margin": releases.policy_for(cycle).margin}
-    if release is not None and release.document:
-        document = release.document
-        cohorts = []
-        for t in document["tables"]:
-            key = t["cohort"]["kind"] if t["cohort"]["kind"] == "all" else f"{t['cohort']['kind']}:{t['cohort']['value']}"
-            if key not in cohorts:
-                cohorts.append(key)
+    document = release.release_document() if release is not None else None
+    if document is not None:
+        cohorts = {c.key: c for c in document.cohorts()}
         cohort = request.GET.get("cohort", "all")
         dims_key = request.GET.get("dims", "job_category,gender")
         if cohort not in cohorts or dims_key not in DIMENSION_CHOICES:
             cohort, dims_key = "all", "job_category,gender"
         dims = DIMENSION_CHOICES[dims_key]
-        cells = table(document, cohort=cohort, dims=dims) or {}
+        cells = cells_for_display(document, cohort=cohorts[cohort], dims=dims)
         context.update({
-            "cohorts": [(c, cohort_label(c)) for c in cohorts],
+            "cohorts": [(key, c.label) for key, c in cohorts.items()],
             "cohort": cohort,
             "dims_key": dims_key,
             "dims": dims,
-            "cells": [{"labels": k, **v} for k, v in cells.items()],
-            "headline": document.get("metrics", {}).get("cohorts", {}).get("all", {}).get("gender", {}),
+            "cells": cells,
+            "headline": document.headline(),
             "earlier": _earlier_headlines(cycle),
-            "suppressed_count": sum(1 for v in cells.values() if v["status"] == "suppressed"),
+            "suppressed_count": sum(1 for c in cells if c["status"] == "suppressed"),
             "charts": _review_charts(document),
         })
     return render(request, "aggregation/office_review.html", context)
 
 
-def _review_charts(document: dict) -> list[dict]:
+def _review_charts(document: ReleaseDocument) -> list[dict]:
     """The report's main charts, each with the table behind it, for the review page."""
     built = report_context(document)["charts"]
     titles = {
@@ -103,14 +100,12 @@ def _review_charts(document: dict) -> list[dict]:
 def _earlier_headlines(cycle: Cycle) -> list[dict]:
     """Headline gaps of earlier published cycles, for the year-over-year view."""
     out = []
-    for other in Cycle.objects.filter(state=CycleState.PUBLISHED).exclude(pk=cycle.pk).order_by("-deadline")[:5]:
-        release = other.releases.filter(state=ReleaseState.PUBLISHED).order_by("-number").first()
-        if release is None:
-            continue
-        gender = release.document.get("metrics", {}).get("cohorts", {}).get("all", {}).get("gender", {})
+    for release in releases_of_earlier_cycles(cycle=cycle):
+        document = release.release_document()
+        gender = document.headline()
         out.append({
-            "cycle": other.slug,
-            "participants": release.document.get("participants"),
+            "cycle": release.cycle.slug,
+            "participants": document.participants,
             "mean_gap": gender.get("compensation_mean", {}).get("gap"),
             "median_gap": gender.get("compensation_median", {}).get("gap"),
         })
@@ -120,18 +115,18 @@ def _earlier_headlines(cycle: Cycle) -> list[dict]:
 @office_required
 def office_draft_report(request, slug):
     """The draft release rendered as the public will see it, for review."""
-    cycle = _cycle_or_404(request, slug)
-    release = releases.release_latest(cycle=cycle)
+    cycle = cycle_or_404(request, slug)
+    release = release_latest(cycle=cycle)
     if release is None or not release.document:
         raise Http404("No draft")
     banner = "" if release.state == ReleaseState.PUBLISHED else f"Draft release {release.number} — not published"
-    return HttpResponse(report_html(release.document, banner=banner,
+    return HttpResponse(report_html(release.release_document(), banner=banner,
                                     links=[("Back to the review", reverse("office-review", args=[slug]))]))
 
 
 def _review_action(request, slug, service, success: str):
     """Run one office service on the cycle and come back to the review page with its message."""
-    cycle = _cycle_or_404(request, slug)
+    cycle = cycle_or_404(request, slug)
     run_service(request, lambda: service(principal=principal_of(request), cycle=cycle), success=success)
     return redirect("office-review", slug=slug)
 

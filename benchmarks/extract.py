@@ -59,8 +59,8 @@ def step_duckdb(path: str) -> dict:
 
 def step_check_vector(path: str, parallel: bool | None = None) -> dict:
     from employers.client.check import check_extract
-    from employers.client.layout import layout_for
     from employers.client.vector import vector_from
+    from protocol.layout import layout_for
 
     layout = layout_for()
     start = time.perf_counter()

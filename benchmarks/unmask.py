@@ -55,17 +55,18 @@ def run(n: int) -> None:
     from django.contrib.auth.models import Group
     from django.utils import timezone
 
-    from aggregation.office.unmask import mask_sums_compute
+    from aggregation.office.unmask_client import mask_sums_compute
+    from aggregation.selectors import cohort_aggregates
     from aggregation.services import unmask
     from compact.access import OFFICE_GROUP, principal_for_user
     from compact.at_rest import seal_at_rest
     from compact.models import Cycle, CycleState, Enrollment
     from compact.services.cycles import cycle_close
-    from employers.client.layout import VectorBuilder, layout_for
-    from employers.client.officekey import fingerprint, raw_public
-    from employers.client.sealing import envelope_parse, seal
     from employers.models import Employer, SealedSubmission
     from employers.services.submissions import blob_context
+    from protocol.layout import VectorBuilder, layout_for
+    from protocol.officekey import fingerprint, raw_public
+    from protocol.sealing import envelope_parse, seal
 
     layout = layout_for()
     rng = np.random.default_rng(7)
@@ -127,7 +128,7 @@ def run(n: int) -> None:
     state = unmask.unmask_run(job_id=job.pk)  # the task body, run in this process
     t_service = time.perf_counter() - t
 
-    aggregates = unmask.cohort_aggregates(cycle=cycle)
+    aggregates = cohort_aggregates(cycle=cycle)
     exact = bool(np.array_equal(aggregates["all"].elements, expected_all))
     total = t_bundle + t_office + t_service
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

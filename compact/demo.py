@@ -157,10 +157,10 @@ class DemoRun:
         from employers.client.check import check_extract
         from employers.client.commands.submit import submission_send
         from employers.client.cyclekey import seal_target_load
-        from employers.client.layout import layout_for
-        from employers.client.sealing import seal
         from employers.client.synthetic import synthetic_employees, write_csv, write_xlsx
         from employers.client.vector import vector_from
+        from protocol.layout import layout_for
+        from protocol.sealing import seal
 
         people_total = 0
         for i, member in enumerate(self.cast):
@@ -202,10 +202,10 @@ class DemoRun:
 
         from employers.client.check import check_extract
         from employers.client.commands.submit import submission_send
-        from employers.client.layout import layout_for
-        from employers.client.officekey import public_key_load
-        from employers.client.sealing import seal
         from employers.client.vector import vector_from
+        from protocol.layout import layout_for
+        from protocol.officekey import public_key_load
+        from protocol.sealing import seal
 
         headers = {"Authorization": f"Api-Key {member.api_key}"}
         key_doc = requests.get(f"{self.url}/api/v1/cycles/{SLUG}/cycle-key", headers=headers, timeout=60).json()
@@ -224,7 +224,7 @@ class DemoRun:
     def _close_and_unmask(self) -> None:
         from aggregation.models import UnmaskJob
         from aggregation.office.keys import private_key_load
-        from aggregation.office.unmask import OfficeApi, unmask_remote
+        from aggregation.office.unmask_client import OfficeApi, unmask_remote
         from employers.services.organisations import office_api_key_create
 
         self.cycle = cycles.cycle_close(principal=self.analyst, cycle=self.cycle)

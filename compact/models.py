@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from employers.client.taxonomy import DEFAULT_TAXONOMY
+from protocol.taxonomy import DEFAULT_TAXONOMY
 
 
 class CycleState(models.TextChoices):

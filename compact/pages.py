@@ -9,7 +9,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 
 from compact.access import principal_of
-from compact.errors import DomainError
+from compact.errors import DomainError, NotFound
+from compact.models import Cycle
+from compact.selectors import cycle_get
 
 
 def role_required(allowed):
@@ -32,6 +34,15 @@ def role_required(allowed):
 office_required = role_required(lambda p: p.is_office)
 admin_required = role_required(lambda p: p.is_admin)
 employer_required = role_required(lambda p: p.employer is not None)
+
+
+def cycle_or_404(request, slug: str) -> Cycle:
+    """The cycle ``slug`` if the signed-in principal may see it; 404 otherwise (a cycle one may
+    not see does not admit to existing)."""
+    try:
+        return cycle_get(principal=principal_of(request), slug=slug)
+    except NotFound:
+        raise Http404("No such cycle") from None
 
 
 def run_service(request, action, success: str | None = None):

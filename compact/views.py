@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
+from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from compact.access import principal_of
-from compact.errors import NotFound
 from compact.forms import CycleForm, EmployerForm, InvitationForm, PersonForm
-from compact.models import Cycle, CycleState
-from compact.pages import admin_required, form_errors, office_required, run_service
-from compact.selectors import (
-    cycle_get,
-    cycle_participation,
-    cycles_visible,
-    employers_visible,
-    invitations_visible,
-)
+from compact.models import CycleState
+from compact.pages import admin_required, cycle_or_404, form_errors, office_required, run_service
+from compact.selectors import cycles_published, cycles_visible, invitations_visible, people_list
 from compact.services import cycles, invitations, people
+from employers.selectors import cycle_participation, employers_visible
 from employers.services import organisations
 
 
@@ -33,13 +27,6 @@ def home(request):
     if principal.is_authenticated:
         return render(request, "compact/no_role.html")
     return redirect("public-releases")
-
-
-def _cycle_or_404(request, slug) -> Cycle:
-    try:
-        return cycle_get(principal=principal_of(request), slug=slug)
-    except NotFound:
-        raise Http404("No such cycle") from None
 
 
 @office_required
@@ -74,7 +61,7 @@ def office_cycles(request):
 def office_cycle(request, slug):
     """One cycle: its state, participation (never figures), invitations and actions."""
     principal = principal_of(request)
-    cycle = _cycle_or_404(request, slug)
+    cycle = cycle_or_404(request, slug)
     new_code = request.session.pop("new_invitation_code", None)
     context = {
         "cycle": cycle,
@@ -91,12 +78,10 @@ def office_cycle(request, slug):
 @require_POST
 def office_cycle_action(request, slug, action):
     principal = principal_of(request)
-    cycle = _cycle_or_404(request, slug)
+    cycle = cycle_or_404(request, slug)
     if action == "office-key":
         upload = request.FILES.get("public_key")
         if upload is None or upload.size > 4096:
-            from django.contrib import messages
-
             messages.error(request, "Choose the public key file written by keygen (a few hundred bytes).")
         else:
             run_service(
@@ -120,7 +105,7 @@ def office_cycle_action(request, slug, action):
 @require_POST
 def office_invitation_create(request, slug):
     principal = principal_of(request)
-    cycle = _cycle_or_404(request, slug)
+    cycle = cycle_or_404(request, slug)
     form = InvitationForm(request.POST)
     if not form.is_valid():
         form_errors(request, form)
@@ -144,7 +129,7 @@ def office_invitation_create(request, slug):
 @require_POST
 def office_invitation_revoke(request, slug, pk):
     principal = principal_of(request)
-    cycle = _cycle_or_404(request, slug)
+    cycle = cycle_or_404(request, slug)
     invitation = invitations_visible(principal=principal, cycle=cycle).filter(pk=pk).first()
     if invitation is None:
         raise Http404("No such invitation")
@@ -193,31 +178,27 @@ def people_page(request):
                 return redirect("people")
         else:
             form_errors(request, form)
-    users = get_user_model().objects.select_related("employer_membership__employer").order_by("username")
-    return render(request, "compact/people.html", {"people": users, "form": form})
+    return render(request, "compact/people.html", {"people": people_list(principal=principal), "form": form})
 
 
 def public_releases(request):
     """Published reports, open to everyone."""
-    published = Cycle.objects.filter(state=CycleState.PUBLISHED).order_by("-published_at")
-    return render(request, "compact/public_releases.html", {"cycles": published})
+    return render(request, "compact/public_releases.html", {"cycles": cycles_published()})
 
 
 @office_required
 def office_keys(request):
     """API keys for the office's unmask client (acting with the signed-in analyst's role)."""
-    from employers.services.organisations import api_key_revoke, office_api_key_create
-
     principal = principal_of(request)
     if request.method == "POST":
         if "revoke" in request.POST:
             key = request.user.office_api_keys.filter(pk=request.POST.get("revoke")).first()
             if key is None:
                 raise Http404("No such key")
-            run_service(request, lambda: api_key_revoke(principal=principal, key=key), success=f"Key {key.name} revoked.")
+            run_service(request, lambda: organisations.api_key_revoke(principal=principal, key=key), success=f"Key {key.name} revoked.")
         else:
             result = run_service(
-                request, lambda: office_api_key_create(principal=principal, name=request.POST.get("name", ""))
+                request, lambda: organisations.office_api_key_create(principal=principal, name=request.POST.get("name", ""))
             )
             if result is not None:
                 request.session["new_office_key"] = result[1]

@@ -24,8 +24,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from compact.pages import employer_required
-from employers.client.taxonomy import TAXONOMY_DIR, available
 from employers.views import employer_cycle_context
+from protocol.taxonomy import TAXONOMY_DIR, available
 
 PAGE_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "

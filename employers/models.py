@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from employers.client import taxonomy
+from protocol import taxonomy
 
 _TAX = taxonomy.load()
 INDUSTRY_CHOICES = [(name, name) for name in _TAX.industries]

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-from django.http import Http404
+import json
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from compact.access import principal_of
-from compact.models import Cycle
-from compact.pages import employer_required, form_errors, run_service
-from compact.selectors import api_keys_visible, cycles_visible
+from compact.errors import NotFound
+from compact.pages import cycle_or_404, employer_required, form_errors, run_service
+from compact.selectors import cycle_get_for_enrolment, cycles_visible
 from compact.services.invitations import invitation_accept
+from employers.api.views import cycle_key_document
 from employers.forms import ApiKeyForm, EnrolForm
+from employers.selectors import api_keys_visible, submission_history
 from employers.services import organisations
+from employers.services.submissions import receipt_for, submission_accept
+from protocol.officekey import fingerprint_display
 
 
 @employer_required
@@ -38,9 +46,9 @@ def employer_enrol(request):
     if not form.is_valid():
         form_errors(request, form)
         return redirect("employer-home")
-    cycle = Cycle.objects.filter(slug=form.cleaned_data["cycle"]).first()
-    if cycle is None:
-        from django.contrib import messages
+    try:
+        cycle = cycle_get_for_enrolment(slug=form.cleaned_data["cycle"])
+    except NotFound:
 
         messages.error(request, f"There is no cycle called {form.cleaned_data['cycle']!r}.")
         return redirect("employer-home")
@@ -86,23 +94,11 @@ def employer_api_key_revoke(request, key_id):
     return redirect("employer-home")
 
 
-def _employer_cycle(request, slug):
-    from compact.errors import NotFound
-    from compact.selectors import cycle_get
-
-    try:
-        return cycle_get(principal=principal_of(request), slug=slug)
-    except NotFound:
-        raise Http404("No such cycle") from None
-
-
 def employer_cycle_context(request, slug) -> dict:
     """What the employer's pages of one cycle show: the cycle, the key's fingerprint, the versions."""
-    from employers.client.officekey import fingerprint_display
-    from employers.services.submissions import submission_history
 
     principal = principal_of(request)
-    cycle = _employer_cycle(request, slug)
+    cycle = cycle_or_404(request, slug)
     history = list(submission_history(principal=principal, cycle=cycle))
     return {
         "cycle": cycle,
@@ -122,13 +118,10 @@ def employer_cycle(request, slug):
 @employer_required
 def employer_cycle_key(request, slug):
     """The cycle key file that ``python -m employers.client seal --cycle-key`` takes."""
-    import json
 
-    from django.http import HttpResponse
 
-    from employers.api.views import cycle_key_document
 
-    cycle = _employer_cycle(request, slug)
+    cycle = cycle_or_404(request, slug)
     if not cycle.office_public_key:
         raise Http404("No office key yet")
     body = json.dumps(cycle_key_document(cycle, principal_of(request).employer), indent=2)
@@ -141,15 +134,9 @@ def employer_cycle_key(request, slug):
 @require_POST
 def employer_submit(request, slug):
     """Upload a sealed file made by the client on the employer's own machine."""
-    import json
-
-    from django.conf import settings
-    from django.contrib import messages
-
-    from employers.services.submissions import submission_accept
 
     principal = principal_of(request)
-    cycle = _employer_cycle(request, slug)
+    cycle = cycle_or_404(request, slug)
     upload = request.FILES.get("sealed")
     if upload is None:
         messages.error(request, "Choose the sealed file (sealed.json) to upload.")
@@ -180,14 +167,9 @@ def employer_submit(request, slug):
 
 @employer_required
 def employer_receipt(request, slug, version):
-    import json
-
-    from django.http import HttpResponse
-
-    from employers.services.submissions import receipt_for, submission_history
 
     principal = principal_of(request)
-    cycle = _employer_cycle(request, slug)
+    cycle = cycle_or_404(request, slug)
     submission = submission_history(principal=principal, cycle=cycle).filter(version=version).first()
     if submission is None:
         raise Http404("No such version")

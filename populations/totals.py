@@ -8,7 +8,7 @@ Guarantees:
   a population; dominance terms are exact integers (no float on the way).
 - ``population_from_people`` turns drawn people (``populations.realistic``) into a
   ``Population``; ``cohorts_unmasked`` gives the cohorts the service would unmask for it: the
-  family ``aggregation.cohorts.cohorts_propose`` chooses, as a real cycle does.
+  family ``aggregation.cohort_guard.cohorts_propose`` chooses, as a real cycle does.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from aggregation.cohorts import cohorts_propose
+from aggregation.cohort_guard import cohorts_propose
 from aggregation.disclosure.cohorts import CohortTotals, atom_name
 from aggregation.disclosure.tables import TableStructure, structure_for
 from populations.realistic import People, people_draw, roster_realistic

@@ -22,8 +22,8 @@ from rest_framework.test import APIClient
 from compact.access import OFFICE_GROUP, principal_for_user
 from compact.models import Cycle
 from compact.services import cycles, invitations
-from employers.client.officekey import public_key_document
 from employers.models import Employer, EmployerMember
+from protocol.officekey import public_key_document
 
 PASSWORD = "correct horse battery staple"
 
@@ -242,10 +242,10 @@ def populated_cycle(world, office_private_key, office_key_document):
     import numpy as np
 
     from compact.access import principal_for_user
-    from employers.client.layout import layout_for
-    from employers.client.sealing import seal
     from employers.services.organisations import employer_create
     from employers.services.submissions import submission_accept
+    from protocol.layout import layout_for
+    from protocol.sealing import seal
     from tests.factories import random_vector
 
     def build(n: int = 20, *, slug: str = "2026", industries=("IT", "Education"), sizes=("50-199", "500+"),
@@ -302,3 +302,21 @@ def pytest_collection_modifyitems(config, items):
         if fixtures & DB_FIXTURES or item.get_closest_marker("django_db") or item.get_closest_marker("worker"):
             continue
         item.add_marker(pytest.mark.nodb)
+
+
+BROWSER_INSTALL = "apt-get install -y chromium chromium-driver poppler-utils"
+
+
+def pytest_unconfigure(config):
+    """The run's last line, when browser tests were skipped (Chromium or Playwright missing):
+    how many, and the one command that installs what they need, so that a green run does not
+    hide that they did not run."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is None:
+        return
+    skipped = {r.nodeid for r in reporter.stats.get("skipped", []) if "browser" in r.keywords}
+    if skipped:
+        reporter.write_line(
+            f"{len(skipped)} browser tests were skipped (no Chromium or Playwright); to run them: {BROWSER_INSTALL}",
+            yellow=True, bold=True,
+        )

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
-from employers.client.layout import Layout, VectorBuilder
+from protocol.layout import Layout, VectorBuilder
 
 
 def random_vector(layout: Layout, rng: np.random.Generator, *, scale: int = 10**6) -> np.ndarray:
@@ -24,9 +26,9 @@ _SYNTHETIC: dict = {}
 def synthetic_vectors(n: int, *, seed: int = 0, size: int = 120) -> list[np.ndarray]:
     """Vectors of ``n`` realistic synthetic employers (extract → check → vector), cached."""
     from employers.client.check import check_frame
-    from employers.client.layout import layout_for
     from employers.client.synthetic import synthetic_employees
     from employers.client.vector import vector_from
+    from protocol.layout import layout_for
 
     key = (n, seed, size)
     if key not in _SYNTHETIC:
@@ -47,12 +49,13 @@ def synthetic_release(n: int = 10, *, seed: int = 0) -> tuple[dict, list[np.ndar
     """A real, audited release document (one cohort, "all") of ``n`` synthetic employers, with
     its metrics, and the employers' vectors; cached."""
     from aggregation.disclosure.cohorts import atom_name, cohort_totals_from_aggregate
-    from aggregation.disclosure.export import release_to_json
+    from aggregation.disclosure.export import release_document
     from aggregation.disclosure.policy import DisclosurePolicy
     from aggregation.disclosure.release import release_build
     from aggregation.services.releases import release_metrics
-    from employers.client.layout import Aggregate, layout_for
-    from employers.client.sealing import ring_add
+    from protocol.layout import Aggregate, layout_for
+    from protocol.release import release_to_json
+    from protocol.sealing import ring_add
 
     key = (n, seed)
     if key not in _RELEASES:
@@ -64,9 +67,9 @@ def synthetic_release(n: int = 10, *, seed: int = 0) -> tuple[dict, list[np.ndar
         cohort = cohort_totals_from_aggregate(aggregate, kind="all", value=None, atoms={atom_name("IT", "500+")})
         policy = DisclosurePolicy()
         draft = release_build(cohorts=[cohort], policy=policy)
-        document = release_to_json(draft, cycle="2026", taxonomy="compact-2026", participants=n)
-        document["metrics"] = release_metrics(document, {"all": aggregate}, policy)
-        _RELEASES[key] = (document, vectors)
+        document = release_document(draft, cycle="2026", taxonomy="compact-2026", participants=n)
+        document = dataclasses.replace(document, metrics=release_metrics(document, {"all": aggregate}, policy))
+        _RELEASES[key] = (release_to_json(document), vectors)
     document, vectors = _RELEASES[key]
     import copy
 

@@ -13,12 +13,13 @@ import numpy as np
 import pytest
 from django.db import connection
 
-from aggregation.office.unmask import mask_sums_compute
+from aggregation.office.unmask_client import mask_sums_compute
+from aggregation.selectors import cohort_aggregates
 from aggregation.services import unmask as unmask_service
 from compact.services.cycles import cycle_close
 from employers.client.check import check_frame
-from employers.client.layout import layout_for
 from employers.client.synthetic import synthetic_employees
+from protocol.layout import layout_for
 
 PLANTED_PAY = "987654.32"  # one person per employer earns this (unusual, recognisable)
 
@@ -81,5 +82,5 @@ def test_no_employer_figure_is_stored_by_the_service_or_sent_to_the_office(world
             assert pattern not in stored, pattern
             assert pattern not in sent_to_office, pattern
     # The unmasked aggregate is exact — it exists only encrypted at rest.
-    total = unmask_service.cohort_aggregates(cycle=cycle)["all"]
+    total = cohort_aggregates(cycle=cycle)["all"]
     assert total.get("headcount").sum() == sum(len(f) for f in extracts)

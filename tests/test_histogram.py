@@ -2,8 +2,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from employers.client import taxonomy
-from employers.client.histogram import band_counts, bin_index, interpolated_median
+from protocol import taxonomy
+from protocol.histogram import band_counts, bin_index, interpolated_median
 
 TAX = taxonomy.load()
 EDGES = TAX.compensation_bins_dollars

@@ -1,4 +1,4 @@
-from employers.client.layout import Aggregate, VectorBuilder, layout_for
+from protocol.layout import Aggregate, VectorBuilder, layout_for
 
 
 def test_wide_blocks_round_trip_signed_values():

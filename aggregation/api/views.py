@@ -11,11 +11,13 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from aggregation.disclosure.export import release_to_csv
 from aggregation.models import UnmaskJob
+from aggregation.selectors import release_latest, release_published, unmask_job_get
 from aggregation.services import releases, unmask
 from compact.access import principal_of
+from compact.api.base import Base, input_parse
 from compact.api.permissions import IsOffice
-from compact.api.views import Base, _parse
 from compact.errors import DomainError, NotFound
 from compact.selectors import cycle_get, cycle_get_published
 
@@ -50,7 +52,7 @@ class UnmaskRequestView(OfficeBase):
 class MaskSumView(OfficeBase):
     @extend_schema(request=MaskSumIn, responses={201: OpenApiTypes.OBJECT}, summary="Upload one cohort's mask sum")
     def post(self, request, slug):
-        data = _parse(MaskSumIn, request)
+        data = input_parse(MaskSumIn, request)
         try:
             mask_sum = base64.b64decode(data["mask_sum"], validate=True)
         except (binascii.Error, ValueError):
@@ -72,10 +74,7 @@ class UnmaskStartView(OfficeBase):
 class UnmaskStatusView(OfficeBase):
     @extend_schema(responses=UnmaskStatusOut, summary="Progress of the unmask")
     def get(self, request, slug):
-        job = UnmaskJob.objects.filter(cycle=self.cycle(request, slug)).first()
-        if job is None:
-            raise NotFound("This cycle has no unmask yet.")
-        return Response(UnmaskStatusOut(job).data)
+        return Response(UnmaskStatusOut(unmask_job_get(cycle=self.cycle(request, slug))).data)
 
 
 class PublicReleaseView(APIView):
@@ -87,7 +86,7 @@ class PublicReleaseView(APIView):
     @extend_schema(responses=OpenApiTypes.OBJECT, summary="The published release (public)")
     def get(self, request, slug):
         cycle = cycle_get_published(slug=slug)
-        return Response(releases.release_published(cycle=cycle).document)
+        return Response(release_published(cycle=cycle).document)
 
 
 class PublicReleaseCsvView(APIView):
@@ -97,7 +96,8 @@ class PublicReleaseCsvView(APIView):
     @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR}, summary="The published release as CSV (public)")
     def get(self, request, slug):
         cycle = cycle_get_published(slug=slug)
-        response = HttpResponse(releases.release_csv(releases.release_published(cycle=cycle)), content_type="text/csv")
+        document = release_published(cycle=cycle).release_document()
+        response = HttpResponse(release_to_csv(document), content_type="text/csv")
         response["Content-Disposition"] = f'attachment; filename="release-{slug}.csv"'
         return response
 
@@ -105,7 +105,7 @@ class PublicReleaseCsvView(APIView):
 class DraftReleaseView(OfficeBase):
     @extend_schema(responses=OpenApiTypes.OBJECT, summary="The latest release, draft or published, with its audit")
     def get(self, request, slug):
-        release = releases.release_latest(cycle=self.cycle(request, slug))
+        release = release_latest(cycle=self.cycle(request, slug))
         if release is None:
             raise NotFound("No release has been built for this cycle yet.")
         return Response({

@@ -5,13 +5,13 @@ Public API:
 - ``CohortTotals``, ``cohort_totals_from_aggregate`` — the input: exact sums per cohort;
 - ``release_build`` -> ``ReleaseDraft`` — primary and secondary suppression, rounding, audit;
 - ``PreviousRelease`` — an earlier published release, for corrections;
-- ``release_to_json``, ``release_to_csv`` — the export of DESIGN §6 (refused unless the
-  audit passed).
+- ``release_document``, ``release_to_csv`` — the export of DESIGN §6 (refused unless the
+  audit passed); ``protocol.release.release_to_json`` writes the document as JSON.
 """
 
 from aggregation.disclosure.audit import AuditCertificate
 from aggregation.disclosure.cohorts import CohortTotals, atom_name, cohort_totals_from_aggregate
-from aggregation.disclosure.export import release_to_csv, release_to_json
+from aggregation.disclosure.export import release_document, release_to_csv
 from aggregation.disclosure.history import PreviousRelease
 from aggregation.disclosure.policy import DisclosurePolicy, PolicyError
 from aggregation.disclosure.release import ReleaseDraft, ReleaseRefused, release_build
@@ -27,6 +27,6 @@ __all__ = [
     "atom_name",
     "cohort_totals_from_aggregate",
     "release_build",
+    "release_document",
     "release_to_csv",
-    "release_to_json",
 ]

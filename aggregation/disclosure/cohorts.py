@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from aggregation.disclosure.tables import TableStructure, structure_for
-from employers.client.layout import Aggregate
+from protocol.layout import Aggregate
 
 COHORT_KINDS = ("all", "industry", "size")
 

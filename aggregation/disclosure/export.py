@@ -1,4 +1,4 @@
-"""The release export (DESIGN §6, a contract) as JSON and as CSV.
+"""The release export (DESIGN §6, a contract): the typed release document of a draft, and CSV.
 
 Guarantees:
 - Only a draft whose audit passed is exported (``ReleaseRefused`` otherwise).
@@ -17,13 +17,8 @@ import math
 
 from aggregation.disclosure.primary import CellStatus
 from aggregation.disclosure.release import ReleaseDraft
+from protocol.release import CohortKey, ReleaseCell, ReleaseDocument, ReleaseTable
 
-FORMAT = "talent-compact-release/1"
-FIGURES = (
-    ("compensation_mean", "compensation"),
-    ("performance_pay_mean", "performance_pay"),
-    ("tenure_mean_months", "tenure"),
-)
 CSV_COLUMNS = (
     "cohort_kind",
     "cohort_value",
@@ -41,31 +36,31 @@ CSV_COLUMNS = (
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _cell(draft: ReleaseDraft, k: int, i: int) -> dict:
+def _cell(draft: ReleaseDraft, k: int, i: int) -> ReleaseCell:
     structure = draft.space.structure
     dims, labels = structure.cell_key(i)
-    out: dict = dict(zip(dims, labels, strict=True))
+    named = dict(zip(dims, labels, strict=True))
     g = draft.space.index(k, i)
     state = draft.status[k, i]
     if state in (CellStatus.PRIMARY, CellStatus.SECONDARY):
-        out["status"] = "suppressed"
-        return out
+        return ReleaseCell(labels=named, status="suppressed")
     figures = draft.figures
-    out["status"] = "published"
-    out["headcount"] = int(figures.headcount[g])
+    headcount = int(figures.headcount[g])
     if state == CellStatus.ZERO:
-        out.update({name: None for name, _ in FIGURES})
-        return out
-    out["compensation_mean"] = float(figures.means["compensation"][g])
-    if not math.isnan(figures.median[g]):
-        out["compensation_median"] = float(figures.median[g])
-    out["performance_pay_mean"] = float(figures.means["performance_pay"][g])
-    out["tenure_mean_months"] = float(figures.means["tenure"][g])
-    return out
+        return ReleaseCell(labels=named, status="published", headcount=headcount)
+    return ReleaseCell(
+        labels=named,
+        status="published",
+        headcount=headcount,
+        compensation_mean=float(figures.means["compensation"][g]),
+        compensation_median=None if math.isnan(figures.median[g]) else float(figures.median[g]),
+        performance_pay_mean=float(figures.means["performance_pay"][g]),
+        tenure_mean_months=float(figures.means["tenure"][g]),
+    )
 
 
-def release_to_json(draft: ReleaseDraft, *, cycle: str, taxonomy: str, participants: int) -> dict:
-    """The release document of DESIGN §6 (a JSON-serialisable dict)."""
+def release_document(draft: ReleaseDraft, *, cycle: str, taxonomy: str, participants: int) -> ReleaseDocument:
+    """The release document of DESIGN §6 (written as JSON by ``protocol.release.release_to_json``)."""
     draft.require_publishable()
     structure = draft.space.structure
     policy = draft.policy.public_dict()
@@ -77,22 +72,21 @@ def release_to_json(draft: ReleaseDraft, *, cycle: str, taxonomy: str, participa
     for k, cohort in enumerate(draft.cohorts):
         for table in structure.tables:
             tables.append(
-                {
-                    "cohort": cohort.public_dict(),
-                    "dimensions": list(table.dims),
-                    "cells": [_cell(draft, k, i) for i in table.cells],
-                }
+                ReleaseTable(
+                    cohort=CohortKey(**cohort.public_dict()),
+                    dimensions=tuple(table.dims),
+                    cells=tuple(_cell(draft, k, i) for i in table.cells),
+                )
             )
-    return {
-        "format": FORMAT,
-        "cycle": str(cycle),
-        "taxonomy": str(taxonomy),
-        "participants": int(participants),
-        "policy": policy,
-        "tables": tables,
-        "metrics": {},
-        "audit": draft.certificate.public_dict(),
-    }
+    return ReleaseDocument(
+        cycle=str(cycle),
+        taxonomy=str(taxonomy),
+        participants=int(participants),
+        policy=policy,
+        tables=tuple(tables),
+        metrics={},
+        audit=draft.certificate.public_dict(),
+    )
 
 
 def csv_safe(value) -> str:
@@ -105,19 +99,18 @@ def csv_safe(value) -> str:
     return text
 
 
-def release_to_csv(document: dict) -> str:
-    """One row per cell of a release document (from ``release_to_json``)."""
+def release_to_csv(document: ReleaseDocument) -> str:
+    """One row per cell of a release document."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
-    for table in document["tables"]:
-        cohort = table["cohort"]
-        for cell in table["cells"]:
+    for table in document.tables:
+        for cell in table.cells:
             row = {
-                "cohort_kind": cohort["kind"],
-                "cohort_value": cohort.get("value"),
-                "dimensions": "+".join(table["dimensions"]) or "total",
-                **cell,
+                "cohort_kind": table.cohort.kind,
+                "cohort_value": table.cohort.value,
+                "dimensions": "+".join(table.dimensions) or "total",
+                **cell.fields(),
             }
             writer.writerow([csv_safe(row.get(col)) for col in CSV_COLUMNS])
     return buffer.getvalue()

@@ -6,7 +6,7 @@ Guarantees:
 - Means are exact rational values rounded half-even to the policy's unit, so the true mean lies
   in ``[m - unit/2, m + unit/2]``: the interval the audit gives the attacker.
 - Medians come from the interpolated median of the cell's compensation histogram
-  (``employers.client.histogram``), only where DESIGN §5.6 and the policy allow them, rounded
+  (``protocol.histogram``), only where DESIGN §5.6 and the policy allow them, rounded
   like means. Nothing is computed for a cell that is not published.
 """
 
@@ -20,7 +20,7 @@ import numpy as np
 from aggregation.disclosure.policy import DisclosurePolicy, dominance_safe
 from aggregation.disclosure.primary import CellStatus
 from aggregation.disclosure.space import ReleaseSpace
-from employers.client.histogram import interpolated_median
+from protocol.histogram import interpolated_median
 
 MEAN_MEASURES = ("compensation", "performance_pay", "tenure")
 

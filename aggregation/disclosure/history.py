@@ -18,7 +18,6 @@ Guarantees of ``revision_suppress``:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,7 +27,8 @@ from aggregation.disclosure.figures import MEAN_MEASURES, PublishedFigures, figu
 from aggregation.disclosure.policy import DisclosurePolicy
 from aggregation.disclosure.primary import CellStatus, Reason
 from aggregation.disclosure.space import ReleaseSpace
-from employers.client.taxonomy import DIMENSIONS
+from protocol.release import ReleaseCell, ReleaseDocument
+from protocol.taxonomy import DIMENSIONS
 
 MEAN_FIELDS = {
     "compensation": "compensation_mean",
@@ -43,21 +43,21 @@ class HistoryError(ValueError):
 
 @dataclass(frozen=True)
 class PreviousRelease:
-    """An earlier published release (its JSON, DESIGN §6) and the atoms changed since."""
+    """An earlier published release (DESIGN §6) and the atoms changed since."""
 
-    document: Mapping
+    document: ReleaseDocument
     changed_atoms: frozenset[str]
 
-    def cells(self) -> dict[tuple, dict]:
+    def cells(self) -> dict[tuple, ReleaseCell]:
         """(cohort kind, cohort value, dims in layout order, labels) -> the published cell."""
-        if self.document.get("format") != "talent-compact-release/1":
+        if not isinstance(self.document, ReleaseDocument):
             raise HistoryError("An earlier release must be a talent-compact-release/1 document.")
         out = {}
-        for table in self.document["tables"]:
-            cohort = table["cohort"]
-            dims = tuple(d for d in DIMENSIONS if d in table["dimensions"])
-            for cell in table["cells"]:
-                key = (cohort["kind"], cohort.get("value"), dims, tuple(cell[d] for d in dims))
+        for table in self.document.tables:
+            cohort = table.cohort
+            dims = tuple(d for d in DIMENSIONS if d in table.dimensions)
+            for cell in table.cells:
+                key = (cohort.kind, cohort.value, dims, tuple(cell.labels[d] for d in dims))
                 out[key] = cell
         return out
 
@@ -73,16 +73,16 @@ class PreviousRelease:
         means = {m: np.full(size, np.nan) for m in MEAN_MEASURES}
         for (kind, value, dims, labels), cell in cells.items():
             g = cohort_keys.index((kind, value)) * n + index[(dims, labels)]
-            if cell["status"] != "published":
+            if not cell.published:
                 continue
-            headcount[g] = int(cell["headcount"])
+            headcount[g] = int(cell.headcount)
             if headcount[g] == 0:
                 status[g] = CellStatus.ZERO
                 continue
             status[g] = CellStatus.PUBLISHED
             for m, name in MEAN_FIELDS.items():
-                means[m][g] = float(cell[name])
-        rounding = self.document.get("policy", {}).get("rounding", {})
+                means[m][g] = float(getattr(cell, name))
+        rounding = self.document.rounding
         return PublishedView(
             cohort_atoms=tuple(cohort_atoms(space, kind, value) for kind, value in cohort_keys),
             status=status,
@@ -112,14 +112,14 @@ def cohort_atoms(space: ReleaseSpace, kind: str, value: str | None) -> frozenset
     return atoms
 
 
-def _differs(cell: Mapping, figures: PublishedFigures, g: int) -> bool:
-    if cell["status"] != "published":
+def _differs(cell: ReleaseCell, figures: PublishedFigures, g: int) -> bool:
+    if not cell.published:
         return True
-    if int(cell["headcount"]) != int(figures.headcount[g]):
+    if int(cell.headcount) != int(figures.headcount[g]):
         return True
-    if int(cell["headcount"]) == 0:
+    if int(cell.headcount) == 0:
         return False
-    return any(float(cell[name]) != float(figures.means[m][g]) for m, name in MEAN_FIELDS.items())
+    return any(float(getattr(cell, name)) != float(figures.means[m][g]) for m, name in MEAN_FIELDS.items())
 
 
 def revision_suppress(
@@ -141,7 +141,7 @@ def revision_suppress(
         i = index[(dims, labels)]
         cohort = space.cohorts[k]
         why: Reason | None = None
-        if cell["status"] != "published":
+        if not cell.published:
             why = Reason.HISTORY
         elif cohort.atoms & previous.changed_atoms:
             changed = cohort.changed_employers if cohort.changed_employers is not None else 1

@@ -36,7 +36,8 @@ class TimeLimit(SolverError):
 
 @dataclass
 class LinearProgram:
-    """min c'x subject to row_lower <= A x <= row_upper, col_lower <= x <= col_upper."""
+    """min c'x subject to row_lower <= A x <= row_upper, col_lower <= x <= col_upper; the
+    columns flagged in ``integer`` (if given) take whole values (a mixed-integer program)."""
 
     cost: np.ndarray
     col_lower: np.ndarray
@@ -44,6 +45,7 @@ class LinearProgram:
     matrix: sparse.csc_matrix
     row_lower: np.ndarray
     row_upper: np.ndarray
+    integer: np.ndarray | None = None
 
 
 # Statuses that answer the question; anything else (Unknown, a solve error) is solved again.
@@ -88,6 +90,11 @@ class WarmSolver:
         lp.a_matrix_.start_ = a.indptr.astype(np.int32)
         lp.a_matrix_.index_ = a.indices.astype(np.int32)
         lp.a_matrix_.value_ = a.data.astype(np.float64)
+        if program.integer is not None:
+            lp.integrality_ = [
+                highspy.HighsVarType.kInteger if flag else highspy.HighsVarType.kContinuous
+                for flag in program.integer
+            ]
         self.highs.passModel(lp)
         self.n_cols = a.shape[1]
         self.solves = 0

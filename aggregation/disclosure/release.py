@@ -4,7 +4,7 @@ Guarantees of ``release_build``:
 - every table (the 8 dimension subsets) of every cohort given is in the draft;
 - no cell that fails a primary rule, nor any cell an earlier release of the cycle suppressed,
   is published;
-- the draft carries an ``AuditCertificate``; ``release_to_json`` and ``release_to_csv``
+- the draft carries an ``AuditCertificate``; ``release_document`` and ``release_to_csv``
   refuse a draft whose certificate did not pass, so a failed audit cannot be published;
 - a correction (``previous`` given) re-runs the audit against the earlier figures.
 """

@@ -1,7 +1,7 @@
 """The cells of a release's tables and the linear relations between them.
 
 Guarantees:
-- ``TableStructure`` is derived from the vector layout (``employers.client.layout``), so table
+- ``TableStructure`` is derived from the vector layout (``protocol.layout``), so table
   cell ``i`` here is element ``i`` of every ``table_cell`` block of an aggregate.
 - ``finest`` is the exact 0/1 map from table cells to the 270 finest cells (job x race x
   gender): every table cell's additive quantities are the sum of its finest cells'.
@@ -17,7 +17,7 @@ from functools import cache
 import numpy as np
 from scipy import sparse
 
-from employers.client.layout import (
+from protocol.layout import (
     HISTOGRAM_DIMENSION_SETS,
     TABLE_DIMENSION_SETS,
     Layout,

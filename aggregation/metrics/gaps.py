@@ -8,35 +8,12 @@ published and carries the figure it needs: a suppressed cell never turns into a 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
-EU_THRESHOLD = 0.05  # Directive (EU) 2023/970, Art. 10: a gap of 5% or more calls for a joint assessment
-
-
-def cohort_key(cohort: dict) -> str:
-    return cohort["kind"] if cohort["kind"] == "all" else f"{cohort['kind']}:{cohort['value']}"
+from protocol.paygap import EU_THRESHOLD, gap
+from protocol.release import CohortKey, ReleaseCell, ReleaseDocument
 
 
-def table(release: dict, *, cohort: str, dims: Iterable[str]) -> dict[tuple, dict] | None:
-    """The cells of one table, keyed by their labels in ``dims`` order; None if not released."""
-    dims = list(dims)
-    for t in release["tables"]:
-        if cohort_key(t["cohort"]) == cohort and t["dimensions"] == dims:
-            return {tuple(c[d] for d in dims): c for c in t["cells"]}
-    return None
-
-
-def _figure(cell: dict | None, name: str) -> float | None:
-    if cell is None or cell.get("status") != "published":
-        return None
-    value = cell.get(name)
-    return None if value is None else float(value)
-
-
-def gap(reference: float | None, other: float | None) -> float | None:
-    if reference is None or other is None or reference <= 0:
-        return None
-    return (reference - other) / reference
+def _figure(cell: ReleaseCell | None, name: str) -> float | None:
+    return None if cell is None else cell.figure(name)
 
 
 def _pair(ref_cell, other_cell, figure: str) -> dict | None:
@@ -50,8 +27,8 @@ def _pair(ref_cell, other_cell, figure: str) -> dict | None:
 FIGURES = ("compensation_mean", "compensation_median", "performance_pay_mean")
 
 
-def gender_gaps(release: dict, *, cohort: str, men: str = "Male", women: str = "Female") -> dict:
-    cells = table(release, cohort=cohort, dims=["gender"]) or {}
+def gender_gaps(release: ReleaseDocument, *, cohort: CohortKey | str, men: str = "Male", women: str = "Female") -> dict:
+    cells = release.cells(cohort=cohort, dims=["gender"]) or {}
     out = {}
     for figure in FIGURES:
         result = _pair(cells.get((men,)), cells.get((women,)), figure)
@@ -60,10 +37,10 @@ def gender_gaps(release: dict, *, cohort: str, men: str = "Male", women: str = "
     return out
 
 
-def job_category_gaps(release: dict, *, cohort: str, jobs: list[str], men: str = "Male",
+def job_category_gaps(release: ReleaseDocument, *, cohort: CohortKey | str, jobs: list[str], men: str = "Male",
                       women: str = "Female") -> list[dict]:
     """Per job category: the mean (and median) gap, flagged at 5% or more."""
-    cells = table(release, cohort=cohort, dims=["job_category", "gender"]) or {}
+    cells = release.cells(cohort=cohort, dims=["job_category", "gender"]) or {}
     rows = []
     for job in jobs:
         mean = _pair(cells.get((job, men)), cells.get((job, women)), "compensation_mean")
@@ -77,10 +54,10 @@ def job_category_gaps(release: dict, *, cohort: str, jobs: list[str], men: str =
     return rows
 
 
-def intersectional_gaps(release: dict, *, cohort: str, races: list[str], genders: list[str],
+def intersectional_gaps(release: ReleaseDocument, *, cohort: CohortKey | str, races: list[str], genders: list[str],
                         reference: tuple[str, str] = ("White", "Male")) -> list[dict]:
     """Every race × gender group against the reference group (White men by default)."""
-    cells = table(release, cohort=cohort, dims=["race_ethnicity", "gender"]) or {}
+    cells = release.cells(cohort=cohort, dims=["race_ethnicity", "gender"]) or {}
     ref = cells.get(reference)
     rows = []
     for race in races:
@@ -99,9 +76,9 @@ def intersectional_gaps(release: dict, *, cohort: str, races: list[str], genders
     return rows
 
 
-def representation_by_job(release: dict, *, cohort: str, jobs: list[str], genders: list[str]) -> list[dict]:
+def representation_by_job(release: ReleaseDocument, *, cohort: CohortKey | str, jobs: list[str], genders: list[str]) -> list[dict]:
     """Share of each gender in each job category, where every gender cell of the row is published."""
-    cells = table(release, cohort=cohort, dims=["job_category", "gender"]) or {}
+    cells = release.cells(cohort=cohort, dims=["job_category", "gender"]) or {}
     rows = []
     for job in jobs:
         counts = [_figure(cells.get((job, g)), "headcount") for g in genders]
@@ -113,13 +90,13 @@ def representation_by_job(release: dict, *, cohort: str, jobs: list[str], gender
     return rows
 
 
-def release_gap_metrics(release: dict, *, jobs: list[str], races: list[str], genders: list[str],
+def release_gap_metrics(release: ReleaseDocument, *, jobs: list[str], races: list[str], genders: list[str],
                         reference: tuple[str, str] = ("White", "Male")) -> dict:
     """Every published-cell metric, for every cohort the release has."""
-    cohorts = sorted({cohort_key(t["cohort"]) for t in release["tables"]}, key=lambda k: (k != "all", k))
+    cohorts = sorted(set(release.cohorts()), key=lambda c: (c.kind != "all", c.key))
     out = {}
     for key in cohorts:
-        out[key] = {
+        out[key.key] = {
             "gender": gender_gaps(release, cohort=key),
             "by_job_category": job_category_gaps(release, cohort=key, jobs=jobs),
             "intersectional": intersectional_gaps(release, cohort=key, races=races, genders=genders,

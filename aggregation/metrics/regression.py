@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from employers.client.layout import (
+from protocol.layout import (
     Aggregate,
     regression_group_regressors,
     regression_within_regressors,

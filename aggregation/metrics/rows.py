@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from aggregation.disclosure.policy import DisclosurePolicy, dominance_safe
 from aggregation.metrics.regression import adjusted_gap, fit_pooled, fit_within, oaxaca_two_fold
-from employers.client.layout import QUARTILES, Aggregate
+from protocol.layout import QUARTILES, Aggregate
 
 MIN_REGRESSION_GROUP = 100
 

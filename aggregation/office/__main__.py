@@ -12,9 +12,14 @@ import sys
 from pathlib import Path
 
 from aggregation.office.keys import keypair_write, private_key_load
-from aggregation.office.unmask import DEFAULT_MIN_COHORT, OfficeApi, UnmaskRefused, unmask_remote
-from employers.client.officekey import OfficeKeyError, fingerprint_display
-from employers.client.sealing import SealingError
+from aggregation.office.unmask_client import (
+    DEFAULT_MIN_COHORT,
+    OfficeApi,
+    UnmaskRefused,
+    unmask_remote,
+)
+from protocol.officekey import OfficeKeyError, fingerprint_display
+from protocol.sealing import SealingError
 
 
 def _passphrase(args, *, confirm: bool) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from employers.client.officekey import OfficeKeyError, fingerprint, public_key_document
+from protocol.officekey import OfficeKeyError, fingerprint, public_key_document
 
 PRIVATE_NAME = "office-private-key.pem"
 PUBLIC_NAME = "office-public-key.json"

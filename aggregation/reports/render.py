@@ -11,9 +11,10 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from aggregation.metrics.gaps import EU_THRESHOLD, table
 from aggregation.reports import charts
-from employers.client import taxonomy as taxonomy_module
+from protocol import taxonomy as taxonomy_module
+from protocol.paygap import EU_THRESHOLD
+from protocol.release import ALL, CohortKey, ReleaseDocument
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -27,19 +28,12 @@ def environment() -> Environment:
     return env
 
 
-def cohort_label(key: str) -> str:
-    if key == "all":
-        return "All employers"
-    kind, _, value = key.partition(":")
-    return f"{'Industry' if kind == 'industry' else 'Size band'}: {value}"
-
-
-def _cohort_rows(release: dict) -> list[dict]:
+def _cohort_rows(release: ReleaseDocument) -> list[dict]:
     rows = []
-    for key, m in release.get("metrics", {}).get("cohorts", {}).items():
+    for key, m in release.metrics.get("cohorts", {}).items():
         g = m.get("gender", {})
         rows.append({
-            "cohort": cohort_label(key),
+            "cohort": CohortKey.parse(key).label,
             "mean_gap": g.get("compensation_mean", {}).get("gap"),
             "median_gap": g.get("compensation_median", {}).get("gap"),
             "flags": sum(1 for r in m.get("by_job_category", []) if r.get("flag")),
@@ -47,16 +41,18 @@ def _cohort_rows(release: dict) -> list[dict]:
     return rows
 
 
-def _cells_for_display(release: dict, *, cohort: str, dims: list[str]) -> list[dict]:
-    cells = table(release, cohort=cohort, dims=dims) or {}
-    return [{"labels": key, **cell} for key, cell in cells.items()]
+def cells_for_display(release: ReleaseDocument, *, cohort: CohortKey, dims: list[str]) -> list[dict]:
+    """The cells of one table as flat rows for a template: ``labels`` (in ``dims`` order) and
+    the cell's fields."""
+    cells = release.cells(cohort=cohort, dims=dims) or {}
+    return [{"labels": key, **cell.fields()} for key, cell in cells.items()]
 
 
-def report_context(release: dict) -> dict:
+def report_context(release: ReleaseDocument) -> dict:
     """Everything the report template needs: figures, charts and the tables behind them."""
-    tax = taxonomy_module.load(release["taxonomy"])
-    metrics = release.get("metrics", {})
-    overall = metrics.get("cohorts", {}).get("all", {})
+    tax = taxonomy_module.load(release.taxonomy)
+    metrics = release.metrics
+    overall = metrics.get("cohorts", {}).get(ALL.key, {})
     jobs_svg, jobs_table = charts.gap_bars(
         overall.get("by_job_category", []), label_key="job_category", value_key="mean_gap",
         title="Mean pay gap by job category (dashed: ±5%)", threshold=EU_THRESHOLD,
@@ -85,8 +81,8 @@ def report_context(release: dict) -> dict:
     adj_svg, adj_table = charts.interval_chart(adj_rows, title="Adjusted gap: women vs men, like for like")
     return {
         "release": release,
-        "policy": release.get("policy", {}),
-        "audit": release.get("audit", {}),
+        "policy": release.policy,
+        "audit": release.audit,
         "headline": overall.get("gender", {}),
         "rows": rows,
         "cohorts": _cohort_rows(release),
@@ -98,13 +94,13 @@ def report_context(release: dict) -> dict:
             "adjusted": (adj_svg, adj_table),
         },
         "genders": genders,
-        "gender_cells": _cells_for_display(release, cohort="all", dims=["gender"]),
-        "job_gender_cells": _cells_for_display(release, cohort="all", dims=["job_category", "gender"]),
+        "gender_cells": cells_for_display(release, cohort=ALL, dims=["gender"]),
+        "job_gender_cells": cells_for_display(release, cohort=ALL, dims=["job_category", "gender"]),
         "eu_threshold": EU_THRESHOLD,
     }
 
 
-def report_html(release: dict, *, for_pdf: bool = False, links: list[tuple[str, str]] = (), banner: str = "") -> str:
+def report_html(release: ReleaseDocument, *, for_pdf: bool = False, links: list[tuple[str, str]] = (), banner: str = "") -> str:
     """The report as a standalone HTML document. ``links`` (label, href) go in a top bar on
     screen; ``banner`` marks a draft."""
     return environment().get_template("report.html").render(

@@ -9,30 +9,38 @@ release published before it.
 
 from __future__ import annotations
 
+import dataclasses
+
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from aggregation.disclosure.audit import AuditError
 from aggregation.disclosure.cohorts import CohortError, atom_name, cohort_totals_from_aggregate
-from aggregation.disclosure.export import release_to_csv, release_to_json
+from aggregation.disclosure.export import release_document
 from aggregation.disclosure.history import HistoryError, PreviousRelease
 from aggregation.disclosure.lp import SolverError
 from aggregation.disclosure.policy import DisclosurePolicy
 from aggregation.disclosure.release import release_build
 from aggregation.disclosure.secondary import ProtectionError
+from aggregation.dispatch import RELEASE_BUILD, task_enqueue_on_commit
 from aggregation.metrics.gaps import release_gap_metrics
 from aggregation.metrics.rows import row_metrics
 from aggregation.models import Release, ReleaseState, UnmaskJob
-from aggregation.services.unmask import cohort_aggregates
+from aggregation.selectors import (
+    cohort_aggregates,
+    release_latest,
+    release_next_number,
+    releases_published,
+)
 from compact.access import SYSTEM, Principal
-from compact.errors import Conflict, NotFound
+from compact.errors import Conflict
 from compact.models import Cycle, CycleState
 from compact.services.audit import audit_record
 from compact.services.cycles import cycle_transition
 from compact.services.guards import require_office
-from employers.client import taxonomy as taxonomy_module
-from employers.models import FrozenSubmission
+from employers.selectors import submissions_frozen
+from protocol import taxonomy as taxonomy_module
+from protocol.release import ReleaseDocument, release_to_json
 
 
 def policy_for(cycle: Cycle) -> DisclosurePolicy:
@@ -42,16 +50,13 @@ def policy_for(cycle: Cycle) -> DisclosurePolicy:
 
 
 def _atoms_by_employer(cycle: Cycle) -> dict[int, str]:
-    return {
-        f.submission.employer_id: atom_name(f.industry, f.size_band)
-        for f in FrozenSubmission.objects.filter(submission_set__cycle=cycle).select_related("submission")
-    }
+    return {f.submission.employer_id: atom_name(f.industry, f.size_band) for f in submissions_frozen(cycle=cycle)}
 
 
-def release_metrics(document: dict, aggregates: dict, policy: DisclosurePolicy) -> dict:
+def release_metrics(document: ReleaseDocument, aggregates: dict, policy: DisclosurePolicy) -> dict:
     """The ``metrics`` of a release: published-cell gaps for every cohort, and the row-based
     metrics of the whole compact."""
-    tax = taxonomy_module.load(document["taxonomy"])
+    tax = taxonomy_module.load(document.taxonomy)
     return {
         "reference_group": {"race_ethnicity": "White", "gender": "Male"},
         "cohorts": release_gap_metrics(
@@ -80,10 +85,10 @@ def release_build_for_cycle(*, cycle: Cycle) -> Release:
     ]
     policy = policy_for(cycle)
     previous = [
-        PreviousRelease(document=r.document, changed_atoms=frozenset())
-        for r in Release.objects.filter(cycle=cycle, state=ReleaseState.PUBLISHED).order_by("number")
+        PreviousRelease(document=r.release_document(), changed_atoms=frozenset())
+        for r in releases_published(cycle=cycle)
     ]
-    number = (Release.objects.filter(cycle=cycle).aggregate(n=Max("number"))["n"] or 0) + 1
+    number = release_next_number(cycle=cycle)
     try:
         draft = release_build(cohorts=cohorts, policy=policy, previous=previous)
     except (SolverError, ProtectionError, AuditError, HistoryError, CohortError) as exc:
@@ -97,11 +102,13 @@ def release_build_for_cycle(*, cycle: Cycle) -> Release:
             certificate=certificate, policy_version=policy.version, error=failure,
         )
     elif draft.publishable:
-        document = release_to_json(draft, cycle=cycle.slug, taxonomy=cycle.taxonomy, participants=participants)
-        document["policy"]["min_cohort_employers"] = cycle.policy["min_cohort_employers"]
-        document["metrics"] = release_metrics(document, aggregates, policy)
+        document = release_document(draft, cycle=cycle.slug, taxonomy=cycle.taxonomy, participants=participants)
+        document = dataclasses.replace(
+            document, policy={**document.policy, "min_cohort_employers": cycle.policy["min_cohort_employers"]}
+        )
+        document = dataclasses.replace(document, metrics=release_metrics(document, aggregates, policy))
         release = Release.objects.create(
-            cycle=cycle, number=number, state=ReleaseState.DRAFT, document=document,
+            cycle=cycle, number=number, state=ReleaseState.DRAFT, document=release_to_json(document),
             certificate=certificate, policy_version=policy.version,
         )
     else:
@@ -130,20 +137,7 @@ def release_rebuild(*, principal: Principal, cycle: Cycle) -> None:
                        "publish it or let it stand.")
     audit_record(principal=principal, action="release.rebuild_requested", obj=cycle, cycle=cycle,
                  details={"after": latest.number if latest else None})
-    from aggregation.tasks import release_build_task
-
-    transaction.on_commit(lambda: release_build_task.delay(cycle.pk))
-
-
-def release_latest(*, cycle: Cycle) -> Release | None:
-    return Release.objects.filter(cycle=cycle).order_by("-number").first()
-
-
-def release_published(*, cycle: Cycle) -> Release:
-    release = Release.objects.filter(cycle=cycle, state=ReleaseState.PUBLISHED).order_by("-number").first()
-    if release is None:
-        raise NotFound(f"Cycle {cycle.slug!r} has no published release.")
-    return release
+    task_enqueue_on_commit(RELEASE_BUILD, cycle.pk)
 
 
 @transaction.atomic
@@ -171,6 +165,3 @@ def release_publish(*, principal: Principal, cycle: Cycle) -> Release:
                  details={"number": release.number})
     return release
 
-
-def release_csv(release: Release) -> str:
-    return release_to_csv(release.document)

@@ -24,8 +24,10 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from aggregation.cohorts import Cohort, cohorts_propose
+from aggregation.cohort_guard import Cohort, cohorts_propose
+from aggregation.dispatch import RELEASE_BUILD, UNMASK_RUN, task_enqueue_on_commit
 from aggregation.models import CohortAggregate, CohortMaskSum, UnmaskJob, UnmaskState
+from aggregation.selectors import cohort_blob_context
 from compact.access import SYSTEM, Principal
 from compact.at_rest import open_at_rest, seal_at_rest
 from compact.errors import Conflict, DomainError, NotFound
@@ -33,30 +35,18 @@ from compact.models import Cycle, CycleState
 from compact.services.audit import audit_record
 from compact.services.cycles import cycle_transition
 from compact.services.guards import require_office
-from employers.client.layout import Aggregate, layout_for
-from employers.client.sealing import elements_from_bytes, elements_to_bytes, ring_add
 from employers.models import FrozenSubmission, SealedSubmission
+from employers.selectors import submissions_frozen
 from employers.services.submissions import blob_context
+from protocol.layout import layout_for
+from protocol.sealing import elements_from_bytes, elements_to_bytes, ring_add
 
 BUNDLE_FORMAT = "talent-compact-unmask-request/1"
 STALL_AFTER = timedelta(minutes=5)
 
 
-def _frozen(cycle: Cycle) -> list[FrozenSubmission]:
-    return list(
-        FrozenSubmission.objects.filter(submission_set__cycle=cycle)
-        .select_related("submission")
-        .defer("submission__masked_vector", "submission__sealed_seed")
-        .order_by("submission__employer_id")
-    )
-
-
 def _cohort_from_json(item: dict) -> Cohort:
     return Cohort(kind=item["kind"], value=item["value"], members=frozenset(item["members"]))
-
-
-def _cohort_context(cycle: Cycle, key: str, part: str) -> str:
-    return f"cohort/{cycle.slug}/{key}/{part}"
 
 
 @transaction.atomic
@@ -69,7 +59,7 @@ def unmask_prepare(*, principal: Principal, cycle: Cycle) -> UnmaskJob:
         return existing
     if cycle.state != CycleState.CLOSED:
         raise Conflict(f"Cycle {cycle.slug} is {cycle.state}; only a closed cycle can be unmasked.")
-    frozen = _frozen(cycle)
+    frozen = submissions_frozen(cycle=cycle)
     minimum = cycle.policy["min_cohort_employers"]
     members = {f.submission.employer_id: (f.industry, f.size_band) for f in frozen}
     family = cohorts_propose(members, min_employers=minimum)
@@ -150,7 +140,7 @@ def unmask_mask_sum_store(*, principal: Principal, cycle: Cycle, cohort_key: str
     row, _ = CohortMaskSum.objects.update_or_create(
         job=job,
         cohort_key=cohort_key,
-        defaults={"mask_sum": seal_at_rest(mask_sum, context=_cohort_context(cycle, cohort_key, "mask"))},
+        defaults={"mask_sum": seal_at_rest(mask_sum, context=cohort_blob_context(cycle, cohort_key, "mask"))},
     )
     return row
 
@@ -172,14 +162,8 @@ def unmask_start(*, principal: Principal, cycle: Cycle) -> UnmaskJob:
     job.state = UnmaskState.QUEUED
     job.save(update_fields=["state"])
     audit_record(principal=principal, action="unmask.started", obj=job, cycle=cycle)
-    _enqueue(job)
+    task_enqueue_on_commit(UNMASK_RUN, job.pk)
     return job
-
-
-def _enqueue(job: UnmaskJob) -> None:
-    from aggregation.tasks import unmask_run_task
-
-    transaction.on_commit(lambda: unmask_run_task.delay(job.pk))
 
 
 def unmask_resume_stalled(*, now=None) -> list[int]:
@@ -190,7 +174,7 @@ def unmask_resume_stalled(*, now=None) -> list[int]:
     )
     ids = []
     for job in stalled:
-        _enqueue(job)
+        task_enqueue_on_commit(UNMASK_RUN, job.pk)
         ids.append(job.pk)
     return ids
 
@@ -245,12 +229,12 @@ def unmask_run(*, job_id: int) -> str:
     cycle = job.cycle
     layout = layout_for(cycle.taxonomy)
     cohorts = [_cohort_from_json(c) for c in job.cohorts]
-    frozen = _frozen(cycle)
+    frozen = submissions_frozen(cycle=cycle)
     every = int(os.environ.get("TALENT_UNMASK_CHECKPOINT_EVERY", "") or settings.UNMASK_CHECKPOINT_EVERY)
 
     start, sums = 0, {c.key: np.zeros(layout.length, dtype=np.uint64) for c in cohorts}
     if job.checkpoint:
-        start, sums = _checkpoint_load(open_at_rest(bytes(job.checkpoint), context=_cohort_context(cycle, "*", "checkpoint")))
+        start, sums = _checkpoint_load(open_at_rest(bytes(job.checkpoint), context=cohort_blob_context(cycle, "*", "checkpoint")))
     UnmaskJob.objects.filter(pk=job.pk).update(
         state=UnmaskState.RUNNING,
         attempts=job.attempts + 1,
@@ -280,7 +264,7 @@ def unmask_run(*, job_id: int) -> str:
                 heartbeat_at=timezone.now(),
                 checkpoint_index=done,
                 checkpoint=seal_at_rest(
-                    _checkpoint_dump(done, sums), context=_cohort_context(cycle, "*", "checkpoint")
+                    _checkpoint_dump(done, sums), context=cohort_blob_context(cycle, "*", "checkpoint")
                 ),
             )
     return _unmask_finish(job_id=job.pk, sums=sums, cohorts=cohorts, total=len(frozen))
@@ -295,7 +279,7 @@ def _unmask_finish(*, job_id: int, sums: dict[str, np.ndarray], cohorts: list[Co
     layout = layout_for(cycle.taxonomy)
     masks = {
         m.cohort_key: elements_from_bytes(
-            open_at_rest(bytes(m.mask_sum), context=_cohort_context(cycle, m.cohort_key, "mask"))
+            open_at_rest(bytes(m.mask_sum), context=cohort_blob_context(cycle, m.cohort_key, "mask"))
         )
         for m in job.mask_sums.all()
     }
@@ -324,7 +308,7 @@ def _unmask_finish(*, job_id: int, sums: dict[str, np.ndarray], cohorts: list[Co
                 value=cohort.value or "",
                 employers=len(cohort.members),
                 elements=seal_at_rest(
-                    elements_to_bytes(total_elements), context=_cohort_context(cycle, cohort.key, "aggregate")
+                    elements_to_bytes(total_elements), context=cohort_blob_context(cycle, cohort.key, "aggregate")
                 ),
             )
         )
@@ -336,25 +320,8 @@ def _unmask_finish(*, job_id: int, sums: dict[str, np.ndarray], cohorts: list[Co
     job.heartbeat_at = timezone.now()
     job.save()
     cycle_transition(principal=SYSTEM, cycle=cycle, to=CycleState.UNMASKED, details={"cohorts": len(cohorts)})
-    transaction.on_commit(lambda: _after_unmask(cycle.pk))
+    if settings.RELEASE_BUILD_AFTER_UNMASK:
+        # The draft release is built by its own task once the aggregates are committed.
+        task_enqueue_on_commit(RELEASE_BUILD, cycle.pk)
     return job.state
-
-
-def _after_unmask(cycle_id: int) -> None:
-    """The draft release is built by its own task once the aggregates are committed."""
-    from aggregation.tasks import release_build_task
-
-    if not settings.RELEASE_BUILD_AFTER_UNMASK:
-        return
-    release_build_task.delay(cycle_id)
-
-
-def cohort_aggregates(*, cycle: Cycle) -> dict[str, Aggregate]:
-    """The unmasked aggregates of a cycle, by cohort key. Service-internal: never sent out."""
-    layout = layout_for(cycle.taxonomy)
-    out = {}
-    for row in CohortAggregate.objects.filter(cycle=cycle):
-        data = open_at_rest(bytes(row.elements), context=_cohort_context(cycle, row.key, "aggregate"))
-        out[row.key] = Aggregate(layout, elements_from_bytes(data))
-    return out
 

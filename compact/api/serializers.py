@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
+from compact.access import principal_for_user
 from compact.models import AuditEvent, Cycle, Invitation
 from employers.models import ApiKey, Employer
 
@@ -157,8 +158,6 @@ class PersonOut(serializers.ModelSerializer):
         fields = ["id", "username", "email", "is_active", "role", "employer"]
 
     def get_role(self, user) -> str:
-        from compact.access import principal_for_user
-
         return principal_for_user(user).role
 
     def get_employer(self, user) -> int | None:

@@ -2,46 +2,35 @@
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from compact.access import principal_of
 from compact.api import serializers as s
-from compact.api.permissions import IsOffice, IsPerson, IsPrincipal
+from compact.api.base import Base, input_parse, paginated_response
+from compact.api.permissions import IsOffice, IsPerson
 from compact.errors import NotFound
 from compact.health import health_report
 from compact.selectors import (
-    api_keys_visible,
     audit_events_visible,
     cycle_get,
-    cycle_participation,
+    cycle_get_for_enrolment,
     cycles_visible,
-    employer_get,
-    employers_visible,
     invitations_visible,
+    people_list,
+    person_get,
 )
 from compact.services import cycles, invitations, people
+from compact.services.guards import require_admin
+from employers.selectors import (
+    api_keys_visible,
+    cycle_participation,
+    employer_get,
+    employers_visible,
+)
 from employers.services import organisations
-
-
-def _parse(serializer_class, request):
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
-def _paginate(view, request, queryset, serializer_class):
-    paginator = api_settings.DEFAULT_PAGINATION_CLASS()
-    page = paginator.paginate_queryset(queryset, request, view=view)
-    return paginator.get_paginated_response(serializer_class(page, many=True).data)
-
-
-class Base(APIView):
-    permission_classes = [IsPrincipal]
 
 
 class HealthView(APIView):
@@ -63,11 +52,11 @@ class MeView(Base):
 class CycleListView(Base):
     @extend_schema(responses=s.CycleOut(many=True))
     def get(self, request):
-        return _paginate(self, request, cycles_visible(principal=principal_of(request)), s.CycleOut)
+        return paginated_response(self, request, cycles_visible(principal=principal_of(request)), s.CycleOut)
 
     @extend_schema(request=s.CycleCreateIn, responses={201: s.CycleOut})
     def post(self, request):
-        data = _parse(s.CycleCreateIn, request)
+        data = input_parse(s.CycleCreateIn, request)
         cycle = cycles.cycle_create(
             principal=principal_of(request),
             slug=data["slug"],
@@ -87,7 +76,7 @@ class CycleDetailView(Base):
     @extend_schema(request=s.CycleUpdateIn, responses=s.CycleOut)
     def patch(self, request, slug):
         principal = principal_of(request)
-        data = _parse(s.CycleUpdateIn, request)
+        data = input_parse(s.CycleUpdateIn, request)
         cycle = cycles.cycle_update(principal=principal, cycle=cycle_get(principal=principal, slug=slug), **data)
         return Response(s.CycleOut(cycle).data)
 
@@ -125,13 +114,13 @@ class InvitationListView(Base):
     def get(self, request, slug):
         principal = principal_of(request)
         cycle = cycle_get(principal=principal, slug=slug)
-        return _paginate(self, request, invitations_visible(principal=principal, cycle=cycle), s.InvitationOut)
+        return paginated_response(self, request, invitations_visible(principal=principal, cycle=cycle), s.InvitationOut)
 
     @extend_schema(request=s.InvitationCreateIn, responses={201: s.InvitationCreatedOut})
     def post(self, request, slug):
         principal = principal_of(request)
         cycle = cycle_get(principal=principal, slug=slug)
-        data = _parse(s.InvitationCreateIn, request)
+        data = input_parse(s.InvitationCreateIn, request)
         employer = employer_get(principal=principal, pk=data["employer"]) if data.get("employer") else None
         invitation, code = invitations.invitation_create(
             principal=principal,
@@ -162,15 +151,9 @@ class EnrolView(Base):
 
     @extend_schema(request=s.EnrolIn, responses={201: s.EnrollmentOut}, summary="Enrol your organisation with an invitation code")
     def post(self, request, slug):
-        from compact.models import Cycle
-
         principal = principal_of(request)
-        data = _parse(s.EnrolIn, request)
-        # An employer cannot see a cycle before enrolling in it, so look it up directly;
-        # a wrong slug gets the same answer as a wrong code.
-        cycle = Cycle.objects.filter(slug=slug).first()
-        if cycle is None:
-            raise NotFound(f"No cycle {slug!r}.")
+        data = input_parse(s.EnrolIn, request)
+        cycle = cycle_get_for_enrolment(slug=slug)
         enrollment = invitations.invitation_accept(principal=principal, cycle=cycle, code=data["code"])
         return Response(s.EnrollmentOut(enrollment).data, status=status.HTTP_201_CREATED)
 
@@ -178,11 +161,11 @@ class EnrolView(Base):
 class EmployerListView(Base):
     @extend_schema(responses=s.EmployerOut(many=True))
     def get(self, request):
-        return _paginate(self, request, employers_visible(principal=principal_of(request)), s.EmployerOut)
+        return paginated_response(self, request, employers_visible(principal=principal_of(request)), s.EmployerOut)
 
     @extend_schema(request=s.EmployerIn, responses={201: s.EmployerOut})
     def post(self, request):
-        data = _parse(s.EmployerIn, request)
+        data = input_parse(s.EmployerIn, request)
         employer = organisations.employer_create(principal=principal_of(request), **data)
         return Response(s.EmployerOut(employer).data, status=status.HTTP_201_CREATED)
 
@@ -195,7 +178,7 @@ class EmployerDetailView(Base):
     @extend_schema(request=s.EmployerPatchIn, responses=s.EmployerOut)
     def patch(self, request, pk):
         principal = principal_of(request)
-        data = _parse(s.EmployerPatchIn, request)
+        data = input_parse(s.EmployerPatchIn, request)
         employer = organisations.employer_update(
             principal=principal, employer=employer_get(principal=principal, pk=pk), **data
         )
@@ -207,12 +190,12 @@ class ApiKeyListView(Base):
     def get(self, request, pk):
         principal = principal_of(request)
         employer = employer_get(principal=principal, pk=pk)
-        return _paginate(self, request, api_keys_visible(principal=principal, employer=employer), s.ApiKeyOut)
+        return paginated_response(self, request, api_keys_visible(principal=principal, employer=employer), s.ApiKeyOut)
 
     @extend_schema(request=s.ApiKeyIn, responses={201: s.ApiKeyCreatedOut})
     def post(self, request, pk):
         principal = principal_of(request)
-        data = _parse(s.ApiKeyIn, request)
+        data = input_parse(s.ApiKeyIn, request)
         key, raw = organisations.api_key_create(
             principal=principal, employer=employer_get(principal=principal, pk=pk), name=data["name"]
         )
@@ -234,21 +217,14 @@ class ApiKeyRevokeView(Base):
 class PersonListView(Base):
     permission_classes = [IsPerson]
 
-    def _require_admin(self, request):
-        from compact.services.guards import require_admin
-
-        require_admin(principal_of(request))
-
     @extend_schema(responses=s.PersonOut(many=True))
     def get(self, request):
-        self._require_admin(request)
-        users = get_user_model().objects.select_related("employer_membership").order_by("username")
-        return _paginate(self, request, users, s.PersonOut)
+        return paginated_response(self, request, people_list(principal=principal_of(request)), s.PersonOut)
 
     @extend_schema(request=s.PersonIn, responses={201: s.PersonOut})
     def post(self, request):
-        self._require_admin(request)
-        data = _parse(s.PersonIn, request)
+        require_admin(principal_of(request))
+        data = input_parse(s.PersonIn, request)
         employer = employer_get(principal=principal_of(request), pk=data["employer"]) if data.get("employer") else None
         user = people.person_create(
             principal=principal_of(request),
@@ -266,14 +242,10 @@ class PersonRoleView(Base):
 
     @extend_schema(request=s.PersonRoleIn, responses=s.PersonOut)
     def post(self, request, pk):
-        from compact.services.guards import require_admin
-
         principal = principal_of(request)
         require_admin(principal)
-        data = _parse(s.PersonRoleIn, request)
-        user = get_user_model().objects.filter(pk=pk).first()
-        if user is None:
-            raise NotFound(f"No person {pk}.")
+        data = input_parse(s.PersonRoleIn, request)
+        user = person_get(principal=principal, pk=pk)
         employer = employer_get(principal=principal, pk=data["employer"]) if data.get("employer") else None
         user = people.person_set_role(principal=principal, user=user, role=data["role"], employer=employer)
         return Response(s.PersonOut(user).data)
@@ -282,7 +254,7 @@ class PersonRoleView(Base):
 class AuditEventListView(Base):
     @extend_schema(responses=s.AuditEventOut(many=True))
     def get(self, request):
-        return _paginate(self, request, audit_events_visible(principal=principal_of(request)), s.AuditEventOut)
+        return paginated_response(self, request, audit_events_visible(principal=principal_of(request)), s.AuditEventOut)
 
 
 class OfficeKeyView(Base):
@@ -291,7 +263,7 @@ class OfficeKeyView(Base):
     @extend_schema(request=s.OfficeKeyIn, responses=s.CycleOut, summary="Register the office's public key")
     def put(self, request, slug):
         principal = principal_of(request)
-        data = _parse(s.OfficeKeyIn, request)
+        data = input_parse(s.OfficeKeyIn, request)
         cycle = cycles.cycle_set_office_key(
             principal=principal, cycle=cycle_get(principal=principal, slug=slug), public_key=data["public_key"]
         )
@@ -310,7 +282,7 @@ class OfficeApiKeyView(Base):
 
     @extend_schema(request=s.ApiKeyIn, responses={201: s.ApiKeyCreatedOut}, summary="A key for the unmask client")
     def post(self, request):
-        data = _parse(s.ApiKeyIn, request)
+        data = input_parse(s.ApiKeyIn, request)
         key, raw = organisations.office_api_key_create(principal=principal_of(request), name=data["name"])
         key.key = raw
         return Response(s.ApiKeyCreatedOut(key).data, status=status.HTTP_201_CREATED)

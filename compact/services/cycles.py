@@ -17,7 +17,9 @@ from compact.errors import Conflict, DomainError
 from compact.models import Cycle, CycleState, default_policy
 from compact.services.audit import audit_record
 from compact.services.guards import require_office
-from employers.client import taxonomy
+from employers.services.submissions import submission_set_freeze
+from protocol import taxonomy
+from protocol.officekey import OfficeKeyError, fingerprint, public_key_load, raw_public
 
 ALLOWED: dict[str, str] = {
     CycleState.DRAFT: CycleState.OPEN,
@@ -187,8 +189,6 @@ def cycle_close(*, principal: Principal, cycle: Cycle, reason: str = "office") -
     closed = cycle_transition(
         principal=principal, cycle=cycle, to=CycleState.CLOSED, details={"reason": reason}
     )
-    from employers.services.submissions import submission_set_freeze
-
     submission_set_freeze(cycle=closed)
     return closed
 
@@ -218,8 +218,6 @@ def cycle_set_office_key(*, principal: Principal, cycle: Cycle, public_key: byte
 
     The key is fixed once the cycle opens: employers seal to it.
     """
-    from employers.client.officekey import OfficeKeyError, fingerprint, public_key_load, raw_public
-
     require_office(principal)
     cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
     if cycle.state != CycleState.DRAFT:

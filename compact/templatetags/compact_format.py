@@ -2,6 +2,8 @@
 
 from django import template
 
+from protocol.officekey import fingerprint_display
+
 register = template.Library()
 
 
@@ -16,6 +18,4 @@ def pct(value, digits: int = 1) -> str:
 @register.filter
 def fingerprint(value: str) -> str:
     """A key fingerprint as people compare it: ``AB12 CD34 …`` (the first 32 hex digits)."""
-    from employers.client.officekey import fingerprint_display
-
     return fingerprint_display(value) if value else ""

@@ -11,12 +11,13 @@ from rest_framework.parsers import BaseParser
 from rest_framework.response import Response
 
 from compact.access import principal_of
-from compact.api.views import Base
+from compact.api.base import Base
 from compact.errors import DomainError, NotAllowed
 from compact.selectors import cycle_get
-from employers.client.layout import layout_for
-from employers.client.officekey import public_key_document
-from employers.services.submissions import receipt_for, submission_accept, submission_history
+from employers.selectors import submission_history
+from employers.services.submissions import receipt_for, submission_accept
+from protocol.layout import layout_for
+from protocol.officekey import public_key_document
 
 
 class RawJSONParser(BaseParser):

@@ -21,9 +21,12 @@ Public API (see each module's docstring for its guarantees):
 - ``python -m employers.client template|check|layout`` (:mod:`employers.client.cli`;
   subcommands are registered in :mod:`employers.client.commands`).
 
-Modules: ``aliases`` (spellings), ``sources`` (file kind, encoding, header, readers),
-``decimals`` (exact amounts), ``columns`` (column mapping), ``extract`` (row checks),
-``workbook`` (Boston workbook), ``parallel`` (two-core check of large CSVs), ``issues``
-(issue values), ``exact``, ``quartiles``, ``regression``, ``vector`` (the statistics vector),
-``template``, ``synthetic``; ``layout``, ``taxonomy`` and ``histogram`` are shared contracts.
+Modules: ``aliases`` (spellings), ``sniffing`` (file kind, header row), ``csvfile`` (CSV
+encoding, delimiter and columns), ``xlsxfile`` (reading .xlsx sheets), ``rawtable`` (the rows
+read, before checks), ``unusable`` (the error of an unreadable file), ``decimals`` (exact
+amounts), ``columns`` (column mapping), ``extract`` (row checks), ``workbook`` (the Boston
+workbook), ``parallel`` (two-core check of large CSVs), ``issues`` (issue values),
+``quartiles``, ``sufficient_statistics`` (the regression's sufficient statistics), ``vector``
+(the statistics vector), ``benchmark`` (the benchmark report), ``template``, ``synthetic``. The contracts it shares with the service and the office (taxonomy,
+vector layout, exact sums, histogram, sealing, office key) live in :mod:`protocol`.
 """

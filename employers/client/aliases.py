@@ -23,7 +23,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
-from employers.client.taxonomy import DEFAULT_TAXONOMY, DIMENSIONS, TAXONOMY_DIR, Taxonomy, load
+from protocol.taxonomy import DEFAULT_TAXONOMY, DIMENSIONS, TAXONOMY_DIR, Taxonomy, load
 
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 SUGGESTION_CUTOFF = 0.6

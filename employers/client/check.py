@@ -32,24 +32,16 @@ import pandas as pd
 
 from employers.client.aliases import Aliases, aliases_for
 from employers.client.columns import ColumnMap, column_map_resolve
+from employers.client.csvfile import read_text_table, sniff_text
 from employers.client.extract import CATEGORY_FIELDS, MEASURE_FIELDS, People, check_people
 from employers.client.issues import Issue, IssueLog, clean
 from employers.client.parallel import check_text_in_parallel, parallel_worthwhile
-from employers.client.sources import (
-    HEADER_SEARCH_ROWS,
-    RawTable,
-    Unusable,
-    find_header,
-    open_workbook,
-    read_sheet_table,
-    read_text_table,
-    sheet_rows,
-    sniff_kind,
-    sniff_text,
-    unusable,
-)
-from employers.client.taxonomy import DEFAULT_TAXONOMY
+from employers.client.rawtable import RawTable
+from employers.client.sniffing import HEADER_SEARCH_ROWS, find_header, sniff_kind
+from employers.client.unusable import Unusable, unusable
 from employers.client.workbook import SHEET_NAMES, CellTotals, check_workbook, workbook_sheets
+from employers.client.xlsxfile import open_workbook, read_sheet_table, sheet_rows
+from protocol.taxonomy import DEFAULT_TAXONOMY
 
 Status = Literal["ok", "errors", "unusable"]
 
@@ -211,20 +203,20 @@ def check_extract(path: str | Path, *, column_map: dict[str, str] | None = None,
 
 def _check_text_file(path: Path, file: str, aliases: Aliases, overrides: dict[str, str], log: IssueLog,
                      max_rows: int, parallel: bool | None) -> CheckResult:
-    layout = sniff_text(path, file, aliases)
-    columns = column_map_resolve(headers=layout.headers, aliases=aliases, overrides=overrides, file=file, sheet=None)
-    layout = dataclasses.replace(
-        layout,
+    dialect = sniff_text(path, file, aliases)
+    columns = column_map_resolve(headers=dialect.headers, aliases=aliases, overrides=overrides, file=file, sheet=None)
+    dialect = dataclasses.replace(
+        dialect,
         numeric=tuple(sorted(columns.positions[f] for f in MEASURE_FIELDS if f in columns.positions)),
         categorical=tuple(sorted(columns.positions[f] for f in CATEGORY_FIELDS)),
     )
     if parallel is None:
         parallel = parallel_worthwhile(path)
-    done = check_text_in_parallel(path, file, layout, columns, aliases, log, max_rows=max_rows) if parallel else None
+    done = check_text_in_parallel(path, file, dialect, columns, aliases, log, max_rows=max_rows) if parallel else None
     if done is not None:
         checked, table = done
         return _result(table, columns, checked, aliases, log)
-    table = read_text_table(path, file, layout, max_rows=max_rows)
+    table = read_text_table(path, file, dialect, max_rows=max_rows)
     _require_rows(table)
     return _result(table, columns, check_people(table, columns, aliases, log), aliases, log)
 
@@ -239,7 +231,7 @@ def _check_workbook_file(path: Path, file: str, aliases: Aliases, overrides: dic
         shape = (len(aliases.taxonomy.job_category), len(aliases.taxonomy.race_ethnicity), len(aliases.taxonomy.gender))
         by_jg = cells.headcount.reshape(shape).sum(axis=1)
         summary = CheckSummary(
-            kind="workbook", layout=checked.layout, rows_read=0, rows_used=0, excluded={}, blank_rows=0,
+            kind="workbook", layout=checked.edition, rows_read=0, rows_used=0, excluded={}, blank_rows=0,
             headcount_by_job_gender=tuple(tuple(int(x) for x in row) for row in by_jg),
         )
         return CheckResult(file=file, taxonomy=aliases.taxonomy.name, issues=tuple(log.kept),

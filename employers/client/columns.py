@@ -5,7 +5,7 @@ Guarantees:
   matches a field's aliases is used unless the user mapped that field (``--map``) or the
   header to something else.
 - A missing required column, two columns that both look like one field, or a mapping that
-  names a header the file does not have make the file :class:`~employers.client.sources.Unusable`,
+  names a header the file does not have make the file :class:`~employers.client.unusable.Unusable`,
   with the closest header of the file suggested.
 - A saved mapping is a small JSON document (``talent-compact-column-map/1``) holding
   ``{field: header}``; loading validates it and names the offending key.
@@ -19,7 +19,7 @@ from pathlib import Path
 
 from employers.client.aliases import Aliases, alias_key
 from employers.client.issues import clean
-from employers.client.sources import unusable
+from employers.client.unusable import unusable
 
 MAP_FORMAT = "talent-compact-column-map/1"
 

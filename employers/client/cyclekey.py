@@ -12,8 +12,8 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
-from employers.client.layout import layout_for
-from employers.client.officekey import (
+from protocol.layout import layout_for
+from protocol.officekey import (
     OfficeKeyError,
     fingerprint,
     fingerprint_matches,

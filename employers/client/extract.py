@@ -25,8 +25,8 @@ from employers.client.aliases import Aliases, soft_maximums
 from employers.client.columns import ColumnMap
 from employers.client.decimals import Parsed, Status, parse_cells
 from employers.client.issues import EXAMPLES_PER_KIND, Issue, IssueLog, clean, shown
-from employers.client.sources import RawTable
-from employers.client.taxonomy import DIMENSIONS
+from employers.client.rawtable import RawTable
+from protocol.taxonomy import DIMENSIONS
 
 
 @dataclass(frozen=True)

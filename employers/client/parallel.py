@@ -28,6 +28,7 @@ import pandas as pd
 
 from employers.client.aliases import Aliases, aliases_for
 from employers.client.columns import ColumnMap
+from employers.client.csvfile import CsvDialect, read_text_columns
 from employers.client.extract import (
     CATEGORY_FIELDS,
     ID_FIELDS,
@@ -40,7 +41,7 @@ from employers.client.extract import (
     combine_groups,
 )
 from employers.client.issues import IssueLog
-from employers.client.sources import RawTable, TextLayout, blank_rows, read_text_columns
+from employers.client.rawtable import RawTable, blank_rows
 
 PARALLEL_MIN_BYTES = 8 * 1024 * 1024
 
@@ -58,34 +59,34 @@ def parallel_worthwhile(path: Path) -> bool:
     return big and cores >= 2 and idle and "fork" in multiprocessing.get_all_start_methods()
 
 
-def _group_table(path: Path, display: str, layout: TextLayout, columns: ColumnMap, fields: tuple[str, ...],
+def _group_table(path: Path, display: str, dialect: CsvDialect, columns: ColumnMap, fields: tuple[str, ...],
                  max_rows: int) -> tuple[RawTable, ColumnMap, np.ndarray]:
     """The columns of ``fields`` as a table of their own, every row kept, and its blank rows."""
     present = sorted((columns.positions[f], f) for f in fields if f in columns.positions)
-    cells, row_numbers = read_text_columns(path, display, layout, positions=[p for p, _ in present],
+    cells, row_numbers = read_text_columns(path, display, dialect, positions=[p for p, _ in present],
                                            max_rows=max_rows, detect_surplus=True)
-    table = RawTable(file=display, sheet=None, header_row=layout.header_row,
-                     headers=tuple(layout.headers[p] for p, _ in present), columns=cells,
+    table = RawTable(file=display, sheet=None, header_row=dialect.header_row,
+                     headers=tuple(dialect.headers[p] for p, _ in present), columns=cells,
                      row_numbers=row_numbers, blank_rows=0, parsed_from_text=True)
     sub_map = ColumnMap(positions={f: i for i, (_, f) in enumerate(present)},
                         headers={f: columns.headers[f] for _, f in present})
     return table, sub_map, blank_rows(cells)
 
 
-def _ids_worker(path: Path, display: str, layout: TextLayout, columns: ColumnMap, taxonomy: str,
+def _ids_worker(path: Path, display: str, dialect: CsvDialect, columns: ColumnMap, taxonomy: str,
                 max_rows: int) -> tuple[FieldGroupCheck, np.ndarray]:
-    table, sub_map, blank = _group_table(path, display, layout, columns, ID_FIELDS, max_rows)
+    table, sub_map, blank = _group_table(path, display, dialect, columns, ID_FIELDS, max_rows)
     return check_ids(table, sub_map, aliases_for(taxonomy)), blank
 
 
-def check_text_in_parallel(path: Path, display: str, layout: TextLayout, columns: ColumnMap, aliases: Aliases,
+def check_text_in_parallel(path: Path, display: str, dialect: CsvDialect, columns: ColumnMap, aliases: Aliases,
                            log: IssueLog, *, max_rows: int) -> tuple[ExtractCheck, RawTable] | None:
     """Check a CSV with two processes, or return None when the serial path must do it."""
     context = multiprocessing.get_context("fork")
     try:
         with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-            future = pool.submit(_ids_worker, path, display, layout, columns, aliases.taxonomy.name, max_rows)
-            table, sub_map, rest_blank = _group_table(path, display, layout, columns,
+            future = pool.submit(_ids_worker, path, display, dialect, columns, aliases.taxonomy.name, max_rows)
+            table, sub_map, rest_blank = _group_table(path, display, dialect, columns,
                                                       CATEGORY_FIELDS + MEASURE_FIELDS, max_rows)
             rest = [check_categories(table, sub_map, aliases), check_measures(table, sub_map, aliases)]
             ids, ids_blank = future.result()

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from employers.client.exact import round_half_even_div
+from protocol.exact import round_half_even_div
 
 QUARTERS = 4
 

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from employers.client.aliases import aliases_for
-from employers.client.taxonomy import DEFAULT_TAXONOMY, load
+from protocol.taxonomy import DEFAULT_TAXONOMY, load
 
 # Median annual pay (dollars) and share of the workforce, by job category in taxonomy order.
 JOB_MEDIAN_PAY = (185_000, 108_000, 92_000, 66_000, 56_000, 48_000, 60_000, 43_000, 37_000, 35_000)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from employers.client.aliases import Aliases, aliases_for
-from employers.client.taxonomy import DEFAULT_TAXONOMY
+from protocol.taxonomy import DEFAULT_TAXONOMY
 
 DATA_SHEET = "Employees"
 LISTS_SHEET = "Lists"

@@ -1,7 +1,7 @@
 """One employer's statistics vector (docs/vector.md) from a checked input.
 
     from employers.client.check import check_extract
-    from employers.client.layout import layout_for
+    from protocol.layout import layout_for
     from employers.client.vector import vector_from
     elements = vector_from(check_extract("payroll.csv"), layout_for("compact-2026"))
 
@@ -27,24 +27,24 @@ from __future__ import annotations
 import numpy as np
 
 from employers.client.check import CheckResult
-from employers.client.exact import group_sums, group_sums_of_squares
 from employers.client.extract import People
-from employers.client.histogram import bin_index
-from employers.client.layout import (
-    HISTOGRAM_DIMENSION_SETS,
-    TABLE_DIMENSION_SETS,
-    Layout,
-    VectorBuilder,
-)
 from employers.client.quartiles import quartile_millis
-from employers.client.regression import (
+from employers.client.sufficient_statistics import (
     cell_moments,
     log_pay_fixed_point,
     regression_blocks,
     tenure_whole_months,
 )
-from employers.client.taxonomy import DIMENSIONS, Taxonomy
 from employers.client.workbook import CellTotals
+from protocol.exact import group_sums, group_sums_of_squares
+from protocol.histogram import bin_index
+from protocol.layout import (
+    HISTOGRAM_DIMENSION_SETS,
+    TABLE_DIMENSION_SETS,
+    Layout,
+    VectorBuilder,
+)
+from protocol.taxonomy import DIMENSIONS, Taxonomy
 
 
 class NotSealable(ValueError):

@@ -1,16 +1,16 @@
-"""The aggregated Boston workbook (BWWC wage-gap template, 2023 and 2024 layouts).
+"""The aggregated Boston workbook (BWWC wage-gap template, 2023 and 2024 editions).
 
 The workbook has four data sheets (``1.Number of Employees``, ``2.Compensation``,
 ``3.Performance Pay``, ``4.Tenure``), each a table of job categories (rows, by name) x
 race/ethnicity (a header row) x gender (the row below it), holding cell totals: people,
-dollars, dollars, months. The 2023 layout has 8 race groups, the 2024 layout adds Middle
+dollars, dollars, months. The 2023 edition has 8 race groups, the 2024 edition adds Middle
 Eastern/North African.
 
 Guarantees:
 - Sheets are found by name (ignoring the leading number, case and punctuation), races,
   genders and job categories by header text through the alias tables, never by position; a
-  race group the layout lacks (MENA in 2023) is zero.
-- A workbook that differs from both layouts is refused with the layout it is closest to and
+  race group the edition lacks (MENA in 2023) is zero.
+- A workbook that differs from both editions is refused with the edition it is closest to and
   each difference (missing sheet, race column, gender column, job row).
 - Totals are computed from the data sheets (the template's own "Totals Check" sheet leaves
   MENA out in 2024); cached figures on that sheet that disagree are reported as a warning.
@@ -29,7 +29,8 @@ import numpy as np
 from employers.client.aliases import Aliases, alias_key, soft_maximums
 from employers.client.decimals import Status, parse_cells
 from employers.client.issues import Issue, IssueLog, clean, shown
-from employers.client.sources import sheet_rows, unusable
+from employers.client.unusable import unusable
+from employers.client.xlsxfile import sheet_rows
 
 MEASURES = ("headcount", "compensation", "performance_pay", "tenure")
 SHEET_NAMES = {
@@ -38,7 +39,7 @@ SHEET_NAMES = {
     "performance_pay": "3.Performance Pay",
     "tenure": "4.Tenure",
 }
-LAYOUT_RACES = {
+EDITION_RACES = {
     "bwwc-2023": ("hispanic", "white", "black", "nhpi", "asian", "aian", "two_or_more", "unreported"),
     "bwwc-2024": ("hispanic", "white", "black", "nhpi", "asian", "mena", "aian", "two_or_more", "unreported"),
 }
@@ -74,7 +75,7 @@ class CellTotals:
 
 @dataclass(frozen=True)
 class WorkbookCheck:
-    layout: str
+    edition: str
     cells: CellTotals
     cell_refs: dict
 
@@ -151,11 +152,11 @@ def _locate(rows: list[list], aliases: Aliases) -> _Grid:
     return _Grid(positions, race_codes, tuple(missing), headers)
 
 
-def _closest_layout(grids: dict[str, _Grid], sheets: dict[str, str], aliases: Aliases) -> tuple[str, list[str]]:
-    """The layout with the fewest differences, and those differences."""
+def _closest_edition(grids: dict[str, _Grid], sheets: dict[str, str], aliases: Aliases) -> tuple[str, list[str]]:
+    """The edition with the fewest differences, and those differences."""
     labels = {c.code: c.label for c in aliases.taxonomy.race_ethnicity}
     best: tuple[int, str, list[str]] | None = None
-    for layout, expected_races in LAYOUT_RACES.items():
+    for edition, expected_races in EDITION_RACES.items():
         diffs = [f"no sheet '{SHEET_NAMES[m]}'" for m in MEASURES if m not in sheets]
         for measure, grid in grids.items():
             where = f"sheet '{clean(sheets[measure])}'"
@@ -164,19 +165,19 @@ def _closest_layout(grids: dict[str, _Grid], sheets: dict[str, str], aliases: Al
                 diffs += [f"{where} has no column for {labels[c]}" for c in expected_races if c not in grid.race_codes]
                 diffs += [f"{where} has a column for {labels[c]}, which this layout lacks" for c in grid.race_codes if c not in expected_races]
         if best is None or len(diffs) < best[0]:
-            best = (len(diffs), layout, diffs)
+            best = (len(diffs), edition, diffs)
     assert best is not None
     return best[1], best[2]
 
 
 def check_workbook(workbook, sheet_names: list[str], *, file: str, aliases: Aliases, log: IssueLog) -> WorkbookCheck:
-    """Read and check the four data sheets; refuse a workbook of neither layout."""
+    """Read and check the four data sheets; refuse a workbook of neither edition."""
     sheets = workbook_sheets(sheet_names)
     grids = {m: _locate(sheet_rows(workbook, name, nrows=HEADER_SEARCH_ROWS + 60), aliases) for m, name in sheets.items()}
-    layout, diffs = _closest_layout(grids, sheets, aliases)
+    edition, diffs = _closest_edition(grids, sheets, aliases)
     if diffs:
-        raise unusable(file, "wrong_workbook_layout", f"the Boston wage-gap workbook; the closest layout is {layout[-4:]}",
-                       value=f"these differences from the {layout[-4:]} layout: {'; '.join(diffs[:8])}"
+        raise unusable(file, "wrong_workbook_layout", f"the Boston wage-gap workbook; the closest layout is {edition[-4:]}",
+                       value=f"these differences from the {edition[-4:]} layout: {'; '.join(diffs[:8])}"
                        + (f" (and {len(diffs) - 8} more)" if len(diffs) > 8 else ""),
                        detail="start again from the template, or send an employee-level extract")
     values, refs, headers = {}, {}, {}
@@ -185,7 +186,7 @@ def check_workbook(workbook, sheet_names: list[str], *, file: str, aliases: Alia
         headers[measure] = grids[measure].headers
     cells = _apply_rules(values, refs, headers, sheets, aliases, file, log)
     _compare_totals_sheet(workbook, sheet_names, cells, aliases, file, log)
-    return WorkbookCheck(layout=layout, cells=cells, cell_refs=refs)
+    return WorkbookCheck(edition=edition, cells=cells, cell_refs=refs)
 
 
 def _shape(aliases: Aliases) -> tuple[int, int, int]:

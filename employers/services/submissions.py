@@ -23,9 +23,9 @@ from compact.errors import Conflict, DomainError, NotAllowed
 from compact.models import Cycle, CycleState, Enrollment
 from compact.services.audit import audit_record
 from compact.services.guards import require_employer
-from employers.client.layout import layout_for
-from employers.client.sealing import SealingError, envelope_parse
 from employers.models import FrozenSubmission, SealedSubmission, SubmissionSet
+from protocol.layout import layout_for
+from protocol.sealing import SealingError, envelope_parse
 
 
 def blob_context(submission_cycle: str, employer_id: int, version: int, part: str) -> str:
@@ -187,16 +187,6 @@ def submissions_latest(*, cycle: Cycle):
         .defer("masked_vector", "sealed_seed")
         if (s.employer_id, s.version) in wanted
     ]
-
-
-def submission_history(*, principal: Principal, cycle: Cycle):
-    """An employer's own versions (metadata only) for a cycle."""
-    require_employer(principal)
-    return (
-        SealedSubmission.objects.filter(cycle=cycle, employer=principal.employer)
-        .defer("masked_vector", "sealed_seed")
-        .order_by("-version")
-    )
 
 
 @transaction.atomic

@@ -12,9 +12,16 @@ from aggregation.metrics.gaps import (
     release_gap_metrics,
     representation_by_job,
 )
+from protocol.release import release_from_json
 
 JOBS = ["2 Professionals", "3 Technicians"]
 GENDERS = ["Female", "Male", "Nonbinary"]
+
+
+def document(tables: list[dict]):
+    """A release document with these tables (the fields the gaps do not read filled in)."""
+    return release_from_json({"format": "talent-compact-release/1", "cycle": "2026", "taxonomy": "compact-2026",
+                              "participants": 12, "policy": {}, "tables": tables})
 
 
 def cell(status="published", **figures):
@@ -26,9 +33,7 @@ def release():
     def t(dims, cells, cohort=None):
         return {"cohort": cohort or {"kind": "all"}, "dimensions": dims, "cells": cells}
 
-    return {
-        "format": "talent-compact-release/1",
-        "tables": [
+    return document([
             t(["gender"], [
                 {"gender": "Female", **cell(headcount=500, compensation_mean=80000.0, compensation_median=70000.0,
                                             performance_pay_mean=2000.0)},
@@ -54,8 +59,7 @@ def release():
                 {"gender": "Female", **cell(headcount=50, compensation_mean=90000.0)},
                 {"gender": "Male", **cell(headcount=55, compensation_mean=90000.0)},
             ], cohort={"kind": "industry", "value": "IT"}),
-        ],
-    }
+    ])
 
 
 def test_the_headline_gaps_are_men_minus_women_over_men(release):
@@ -70,9 +74,9 @@ def test_the_same_formula_as_a_direct_pandas_computation():
     rows = pd.DataFrame({"gender": ["Male"] * 3 + ["Female"] * 2, "pay": [90e3, 100e3, 110e3, 70e3, 90e3]})
     means = rows.groupby("gender")["pay"].mean()
     direct = (means["Male"] - means["Female"]) / means["Male"]
-    release = {"tables": [{"cohort": {"kind": "all"}, "dimensions": ["gender"], "cells": [
+    release = document([{"cohort": {"kind": "all"}, "dimensions": ["gender"], "cells": [
         {"gender": g, "status": "published", "headcount": 5, "compensation_mean": float(means[g])} for g in means.index
-    ]}]}
+    ]}])
     assert gender_gaps(release, cohort="all")["compensation_mean"]["gap"] == pytest.approx(direct)
 
 
@@ -84,10 +88,10 @@ def test_a_gap_needs_both_cells_published(release):
 
 
 def test_the_eu_five_percent_flag():
-    release = {"tables": [{"cohort": {"kind": "all"}, "dimensions": ["job_category", "gender"], "cells": [
+    release = document([{"cohort": {"kind": "all"}, "dimensions": ["job_category", "gender"], "cells": [
         {"job_category": "2 Professionals", "gender": "Male", "status": "published", "compensation_mean": 100.0},
         {"job_category": "2 Professionals", "gender": "Female", "status": "published", "compensation_mean": 95.0},
-    ]}]}
+    ]}])
     assert job_category_gaps(release, cohort="all", jobs=["2 Professionals"])[0]["flag"] is True
 
 

@@ -15,12 +15,12 @@ from aggregation.metrics.regression import (
     fit_within,
     oaxaca_two_fold,
 )
-from employers.client import taxonomy
 from employers.client.check import check_frame
-from employers.client.layout import Aggregate, layout_for, regression_group_regressors
-from employers.client.sealing import ring_add
 from employers.client.synthetic import synthetic_employees
 from employers.client.vector import vector_from
+from protocol import taxonomy
+from protocol.layout import Aggregate, layout_for, regression_group_regressors
+from protocol.sealing import ring_add
 
 TAX = taxonomy.load()
 LAYOUT = layout_for()

@@ -11,6 +11,7 @@ import pytest
 
 from aggregation.reports import charts
 from aggregation.reports.render import html_to_pdf, report_html
+from protocol.release import release_from_json
 from tests.factories import synthetic_release
 
 
@@ -20,7 +21,7 @@ def release():
 
 
 def test_the_report_shows_the_headline_gaps_from_the_metrics(release):
-    html = report_html(release)
+    html = report_html(release_from_json(release))
     mean_gap = release["metrics"]["cohorts"]["all"]["gender"]["compensation_mean"]["gap"]
     assert f"{100 * mean_gap:.1f}%" in html
     assert "Pay gaps in the Talent Compact, 2026" in html
@@ -31,12 +32,12 @@ def test_the_report_states_the_audit_protection_as_a_floor(release):
     """The published ratio may be a certified lower bound (large releases), so the report says
     "at least", which is true of an exact ratio too."""
     ratio = release["audit"]["worst_protection_ratio"]
-    html = report_html(release)
+    html = report_html(release_from_json(release))
     assert f"stays uncertain by at least {100 * ratio:.0f}% of its value" in html
 
 
 def test_every_chart_has_a_data_table_and_an_accessible_label(release):
-    html = report_html(release)
+    html = report_html(release_from_json(release))
     figures = re.findall(r"<figure.*?</figure>", html, flags=re.S)
     assert len(figures) >= 4
     for figure in figures:
@@ -62,18 +63,18 @@ def test_suppressed_cells_in_the_report_say_so(release):
     for t in release["tables"]:
         if t["dimensions"] == ["gender"]:
             t["cells"][2] = {"gender": "Nonbinary", "status": "suppressed"}
-    assert "suppressed to protect small groups" in report_html(release)
+    assert "suppressed to protect small groups" in report_html(release_from_json(release))
 
 
 def test_charts_use_the_colour_blind_safe_palette_and_unique_ids(release):
-    html = report_html(release)
+    html = report_html(release_from_json(release))
     ids = re.findall(r'\bid="([^"]+)"', html)
     assert len(ids) == len(set(ids))
     assert charts.GENDER_COLOURS["Female"].lower() in html.lower()
 
 
 def test_the_pdf_renders_from_the_same_template(release, tmp_path):
-    pdf = html_to_pdf(report_html(release, for_pdf=True))
+    pdf = html_to_pdf(report_html(release_from_json(release), for_pdf=True))
     assert pdf.startswith(b"%PDF") and len(pdf) > 20_000
     if shutil.which("pdftoppm"):
         (tmp_path / "r.pdf").write_bytes(pdf)

@@ -9,11 +9,12 @@ import numpy as np
 import pytest
 
 from aggregation.models import CohortAggregate, UnmaskJob
-from aggregation.office.unmask import UnmaskRefused, mask_sums_compute
+from aggregation.office.unmask_client import UnmaskRefused, mask_sums_compute
+from aggregation.selectors import cohort_aggregates
 from aggregation.services import unmask as unmask_service
 from compact.models import Cycle
 from compact.services.cycles import cycle_close
-from employers.client.sealing import ring_add
+from protocol.sealing import ring_add
 
 
 def _close(world, cycle) -> Cycle:
@@ -52,7 +53,7 @@ def test_each_cohort_unmasks_to_the_exact_sum_of_its_members_vectors(
     bundle = _office_round(world, "2026", office_private_key, django_capture_on_commit_callbacks)
     pop.cycle.refresh_from_db()
     assert pop.cycle.state == "unmasked"
-    aggregates = unmask_service.cohort_aggregates(cycle=pop.cycle)
+    aggregates = cohort_aggregates(cycle=pop.cycle)
     assert set(aggregates) == {c["key"] for c in bundle["cohorts"]} and "all" in aggregates
     for cohort in bundle["cohorts"]:
         expected = _plain_sum(pop.vectors, cohort["members"])
@@ -115,7 +116,7 @@ def test_the_office_client_refuses_a_lower_minimum_than_its_own(world, populated
 
 
 def test_a_swapped_binding_makes_the_office_refuse(world, populated_cycle, office_private_key):
-    from employers.client.sealing import SealingError
+    from protocol.sealing import SealingError
 
     pop = populated_cycle(20)
     _close(world, pop.cycle)
@@ -148,7 +149,7 @@ def test_an_interrupted_run_resumes_from_its_checkpoint_with_the_right_result(
     assert unmask_service.unmask_run(job_id=job.pk) == "done"
     job.refresh_from_db()
     assert job.resumed_from == 8 and job.attempts == 2
-    aggregates = unmask_service.cohort_aggregates(cycle=pop.cycle)
+    aggregates = cohort_aggregates(cycle=pop.cycle)
     assert np.array_equal(aggregates["all"].elements, _plain_sum(pop.vectors, pop.vectors))
     # A duplicate delivery after success changes nothing.
     assert unmask_service.unmask_run(job_id=job.pk) == "done"

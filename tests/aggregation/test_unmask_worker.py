@@ -10,10 +10,11 @@ import numpy as np
 import pytest
 
 from aggregation.models import CohortAggregate, UnmaskJob
-from aggregation.office.unmask import mask_sums_compute
+from aggregation.office.unmask_client import mask_sums_compute
+from aggregation.selectors import cohort_aggregates
 from aggregation.services import unmask as unmask_service
 from compact.services.cycles import cycle_close
-from employers.client.sealing import ring_add
+from protocol.sealing import ring_add
 from tests.conftest import wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.slow]
@@ -49,7 +50,7 @@ def test_a_worker_killed_mid_unmask_leaves_nothing_half_written_and_the_retry_co
     wait_for(lambda: UnmaskJob.objects.get().state == "done", timeout=180)
     job = UnmaskJob.objects.get()
     assert job.attempts >= 2 and job.resumed_from >= 8
-    aggregates = unmask_service.cohort_aggregates(cycle=cycle)
+    aggregates = cohort_aggregates(cycle=cycle)
     expected = np.zeros_like(next(iter(pop.vectors.values())))
     for vector in pop.vectors.values():
         expected = ring_add(expected, vector)

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from django.test import Client
 
-from employers.client.layout import layout_for
-from employers.client.officekey import public_key_load
-from employers.client.sealing import seal
 from employers.models import SealedSubmission
 from employers.services.submissions import receipt_verify
+from protocol.layout import layout_for
+from protocol.officekey import public_key_load
+from protocol.sealing import seal
 from tests.factories import altered_after_sealing, random_vector
 
 

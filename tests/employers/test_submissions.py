@@ -9,10 +9,10 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from compact.models import AuditEvent, Cycle
-from employers.client.layout import layout_for
-from employers.client.sealing import seal
 from employers.models import SealedSubmission
 from employers.services.submissions import receipt_verify
+from protocol.layout import layout_for
+from protocol.sealing import seal
 from tests.factories import altered_after_sealing, random_vector
 
 LAYOUT = layout_for()
@@ -21,7 +21,7 @@ LAYOUT = layout_for()
 def sealed_for(client, slug="2026", *, version=None, key=None, elements=None, **overrides) -> dict:
     """Seal a random vector with the parameters the cycle-key endpoint gives this employer."""
     params = client.get(f"/api/v1/cycles/{slug}/cycle-key").json()
-    from employers.client.officekey import public_key_load
+    from protocol.officekey import public_key_load
 
     public = key.public_key() if key else public_key_load(json.dumps(params["office_key"]))
     doc = seal(

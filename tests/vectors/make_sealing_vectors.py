@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from employers.client.layout import layout_for
-from employers.client.officekey import fingerprint, raw_public
-from employers.client.sealing import Binding, elements_to_bytes, mask_expand, ring_sub
+from protocol.layout import layout_for
+from protocol.officekey import fingerprint, raw_public
+from protocol.sealing import Binding, elements_to_bytes, mask_expand, ring_sub
 from tests.vectors.hpke_reference import seal_base
 
 PATH = Path(__file__).with_name("sealing-v1.json")

@@ -9,8 +9,8 @@ import json
 import numpy as np
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from employers.client.officekey import fingerprint
-from employers.client.sealing import (
+from protocol.officekey import fingerprint
+from protocol.sealing import (
     SUITE,
     Binding,
     elements_to_bytes,

@@ -13,16 +13,17 @@ from pathlib import Path
 
 import requests
 
+from employers.client.benchmark import benchmark_html, benchmark_pdf
 from employers.client.check import check_extract
 from employers.client.columns import ColumnMapError
 from employers.client.commands import EXIT_ERRORS, EXIT_OK, EXIT_UNUSABLE
 from employers.client.commands.check import mapping_from_args, render
-from employers.client.layout import Aggregate, layout_for
 from employers.client.sanitise import for_terminal
 from employers.client.vector import vector_from
+from protocol.layout import Aggregate, layout_for
+from protocol.release import FORMAT, ReleaseDocument, ReleaseFormatError, release_from_json
 
 HELP = "compare your extract with the compact's published release (computed on your computer)"
-RELEASE_FORMAT = "talent-compact-release/1"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -43,7 +44,7 @@ def _say(line: str) -> None:
     print(for_terminal(line, max_length=None))
 
 
-def release_load(source: str) -> dict:
+def release_load(source: str) -> ReleaseDocument:
     """The release document from a file or a URL; ValueError with a reason otherwise."""
     if source.startswith(("http://", "https://")):
         try:
@@ -62,15 +63,13 @@ def release_load(source: str) -> dict:
         doc = json.loads(text)
     except ValueError:
         raise ValueError(f"{source} is not JSON") from None
-    if not isinstance(doc, dict) or doc.get("format") != RELEASE_FORMAT:
-        raise ValueError(f"{source} is not a Talent Compact release ({RELEASE_FORMAT})")
-    return doc
+    try:
+        return release_from_json(doc)
+    except ReleaseFormatError:
+        raise ValueError(f"{source} is not a Talent Compact release ({FORMAT})") from None
 
 
 def run(args: argparse.Namespace) -> int:
-    from aggregation.reports.benchmark import benchmark_html
-    from aggregation.reports.render import html_to_pdf
-
     try:
         release = release_load(args.release)
         mapping = mapping_from_args(args)
@@ -83,17 +82,17 @@ def run(args: argparse.Namespace) -> int:
         employer = employer or key.get("employer_name")
         industry = industry or key.get("employer_industry")
         size_band = size_band or key.get("employer_size_band")
-    result = check_extract(args.extract, column_map=mapping, taxonomy=release["taxonomy"], display_name=str(args.extract))
+    result = check_extract(args.extract, column_map=mapping, taxonomy=release.taxonomy, display_name=str(args.extract))
     if not result.ok:
         for line in render(result):
             _say(line)
         return EXIT_UNUSABLE if result.status == "unusable" else EXIT_ERRORS
-    layout = layout_for(release["taxonomy"])
+    layout = layout_for(release.taxonomy)
     own = Aggregate(layout, vector_from(result, layout))
     html = benchmark_html(own, release, employer=employer or "Your organisation", industry=industry,
                           size_band=size_band, for_pdf=args.out.suffix.lower() == ".pdf")
     if args.out.suffix.lower() == ".pdf":
-        args.out.write_bytes(html_to_pdf(html))
+        args.out.write_bytes(benchmark_pdf(html))
     else:
         args.out.write_text(html, encoding="utf-8")
     _say(f"Benchmark written to {args.out} (computed locally; nothing was sent).")

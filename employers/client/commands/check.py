@@ -87,7 +87,7 @@ def _issue_lines(title: str, issues: tuple[Issue, ...], counts: dict, severity: 
 
 
 def _headcount_table(result: CheckResult) -> list[str]:
-    from employers.client.taxonomy import load
+    from protocol.taxonomy import load
 
     tax = load(result.taxonomy)
     genders = tax.labels("gender")

@@ -6,7 +6,7 @@ import argparse
 import json
 
 from employers.client.commands import EXIT_OK
-from employers.client.layout import layout_for
+from protocol.layout import layout_for
 
 HELP = "print the statistics vector's layout (blocks, offsets, lengths) as JSON"
 

@@ -17,11 +17,11 @@ from employers.client.columns import ColumnMapError
 from employers.client.commands import EXIT_ERRORS, EXIT_OK, EXIT_UNUSABLE
 from employers.client.commands.check import mapping_from_args, render
 from employers.client.cyclekey import seal_target_load
-from employers.client.layout import layout_for
-from employers.client.officekey import OfficeKeyError, fingerprint_display
 from employers.client.sanitise import for_terminal
-from employers.client.sealing import seal
 from employers.client.vector import vector_from
+from protocol.layout import layout_for
+from protocol.officekey import OfficeKeyError, fingerprint_display
+from protocol.sealing import seal
 
 HELP = "check an extract and seal it for submission (only masked sums leave your computer)"
 

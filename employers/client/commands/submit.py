@@ -15,7 +15,7 @@ import requests
 
 from employers.client.commands import EXIT_ERRORS, EXIT_OK, EXIT_UNUSABLE
 from employers.client.sanitise import for_terminal
-from employers.client.sealing import SealingError, envelope_parse
+from protocol.sealing import SealingError, envelope_parse
 
 HELP = "send a sealed file to the service and save the receipt"
 

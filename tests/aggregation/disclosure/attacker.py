@@ -19,9 +19,9 @@ import highspy
 import numpy as np
 from scipy import sparse
 
-from employers.client.layout import layout_for
-from employers.client.taxonomy import DIMENSIONS
 from populations.totals import Population
+from protocol.layout import layout_for
+from protocol.taxonomy import DIMENSIONS
 
 MEASURES = ("headcount", "compensation", "performance_pay", "tenure")
 TO_UNITS = (1.0, 1e5, 1e5, 100.0)  # people, cents -> $1000s, cents -> $1000s, 1/100 month -> month

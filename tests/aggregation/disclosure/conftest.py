@@ -6,12 +6,13 @@ import numpy as np
 import pytest
 from attacker import Release
 
-from aggregation.disclosure import DisclosurePolicy, release_build, release_to_json
+from aggregation.disclosure import DisclosurePolicy, release_build, release_document
 from populations.totals import (
     cohort_members,
     population_cohorts,
     population_generate,
 )
+from protocol.release import release_to_json
 
 POLICY = DisclosurePolicy()
 
@@ -31,8 +32,8 @@ def scenario_population(seed: int = 7):
 def build(pop, *, kinds=("industry",)):
     cohorts = population_cohorts(pop, min_cohort_employers=5, kinds=kinds)
     draft = release_build(cohorts=cohorts, policy=POLICY)
-    document = release_to_json(draft, cycle="2026", taxonomy="compact-2026",
-                               participants=pop.n_employers)
+    document = release_to_json(release_document(draft, cycle="2026", taxonomy="compact-2026",
+                               participants=pop.n_employers))
     release = Release(document=document, population=pop,
                       members=cohort_members(pop, cohorts),
                       employer_ids=np.arange(pop.n_employers))

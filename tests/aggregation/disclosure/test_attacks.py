@@ -7,7 +7,7 @@ import pytest
 from attacker import Attacker, Release
 from conftest import POLICY, scenario_population
 
-from aggregation.disclosure import release_to_json
+from aggregation.disclosure import release_document
 from aggregation.disclosure.audit import AuditCertificate
 from aggregation.disclosure.figures import figures_compute
 from aggregation.disclosure.primary import CellStatus, primary_suppress
@@ -15,6 +15,7 @@ from aggregation.disclosure.release import ReleaseDraft
 from aggregation.disclosure.secondary import identities
 from aggregation.disclosure.space import ReleaseSpace
 from populations.totals import cohort_members, population_cohorts
+from protocol.release import release_to_json
 
 TOL = 1e-6
 MEASURE_INDEX = {"headcount": 0, "compensation": 1}
@@ -147,7 +148,7 @@ def test_a_planted_release_with_primary_suppression_only_is_caught():
     planted = ReleaseDraft(cohorts=tuple(cohorts), policy=POLICY, status=status,
                            reasons=reasons, figures=figures, certificate=certificate,
                            space=space)
-    doc = release_to_json(planted, cycle="2026", taxonomy="compact-2026", participants=16)
+    doc = release_to_json(release_document(planted, cycle="2026", taxonomy="compact-2026", participants=16))
     release = Release(document=doc, population=pop, members=cohort_members(pop, cohorts),
                       employer_ids=np.arange(pop.n_employers))
     attacker = Attacker([release])

@@ -12,7 +12,7 @@ from aggregation.disclosure.figures import round_to, rounded_headcount
 from aggregation.disclosure.primary import CellStatus, Reason, cell_reasons, primary_suppress
 from aggregation.disclosure.space import ReleaseSpace
 from aggregation.disclosure.tables import structure_for
-from employers.client.layout import Aggregate, VectorBuilder, layout_for
+from protocol.layout import Aggregate, VectorBuilder, layout_for
 
 POLICY = DisclosurePolicy()
 

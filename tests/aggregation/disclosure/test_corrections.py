@@ -9,19 +9,20 @@ import pytest
 from attacker import Attacker, Release
 from conftest import POLICY
 
-from aggregation.disclosure import PreviousRelease, release_build, release_to_json
+from aggregation.disclosure import PreviousRelease, release_build, release_document
 from aggregation.disclosure.cohorts import atom_name
 from aggregation.disclosure.figures import figures_compute
 from aggregation.disclosure.history import revision_suppress
 from aggregation.disclosure.primary import CellStatus, Reason, primary_suppress
 from aggregation.disclosure.space import ReleaseSpace
-from employers.client.layout import layout_for
 from populations.totals import (
     Population,
     cohort_members,
     population_cohorts,
     population_generate,
 )
+from protocol.layout import layout_for
+from protocol.release import release_from_json, release_to_json
 
 JOINER = 16
 
@@ -58,7 +59,7 @@ def test_earlier_suppressions_stay_and_changed_cells_are_hidden(first_release):
     cohorts, changed_atoms = corrected_cohorts(full)
     space = ReleaseSpace(cohorts)
     status, reasons = primary_suppress(cohorts, POLICY)
-    previous = PreviousRelease(document=doc, changed_atoms=changed_atoms)
+    previous = PreviousRelease(document=release_from_json(doc), changed_atoms=changed_atoms)
     revision_suppress(space, status, reasons, previous, POLICY)
     figures = figures_compute(space, status, POLICY)
     index = space.structure.cell_index_by_key()
@@ -68,13 +69,13 @@ def test_earlier_suppressions_stay_and_changed_cells_are_hidden(first_release):
         k = next(j for j, c in enumerate(cohorts) if c.key == (kind, value))
         i = index[(dims, labels)]
         g = space.index(k, i)
-        if cell["status"] == "suppressed":
+        if cell.status == "suppressed":
             assert status[k, i] in hidden_now
             continue
         if status[k, i] == CellStatus.PUBLISHED:
             # A cell published again shows exactly what it showed before.
-            assert figures.headcount[g] == cell["headcount"]
-            assert figures.means["compensation"][g] == cell["compensation_mean"]
+            assert figures.headcount[g] == cell.headcount
+            assert figures.means["compensation"][g] == cell.compensation_mean
         if Reason.REVISION in reasons.get((k, i), ()):
             revised += 1
     assert revised > 0
@@ -86,7 +87,7 @@ def test_a_cohort_without_changed_employers_is_not_revised(first_release):
     space = ReleaseSpace(cohorts)
     status, reasons = primary_suppress(cohorts, POLICY)
     revision_suppress(space, status, reasons,
-                      PreviousRelease(document=doc, changed_atoms=frozenset()), POLICY)
+                      PreviousRelease(document=release_from_json(doc), changed_atoms=frozenset()), POLICY)
     assert not any(Reason.REVISION in why for why in reasons.values())
 
 
@@ -95,10 +96,10 @@ def test_differencing_the_two_releases_does_not_recover_the_late_employer(first_
     full, before, old_cohorts, doc = first_release
     cohorts, changed_atoms = corrected_cohorts(full)
     draft = release_build(cohorts=cohorts, policy=POLICY,
-                          previous=[PreviousRelease(document=doc, changed_atoms=changed_atoms)])
+                          previous=[PreviousRelease(document=release_from_json(doc), changed_atoms=changed_atoms)])
     assert draft.certificate.passed and draft.certificate.previous_releases == 1
-    new_doc = release_to_json(draft, cycle="2026", taxonomy="compact-2026",
-                              participants=full.n_employers)
+    new_doc = release_to_json(release_document(draft, cycle="2026", taxonomy="compact-2026",
+                              participants=full.n_employers))
     ids = np.arange(full.n_employers)
     releases = [
         Release(document=doc, population=before, members=cohort_members(before, old_cohorts),

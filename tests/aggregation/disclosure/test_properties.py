@@ -10,12 +10,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_attacks import assert_protected, primary_cells
 
-from aggregation.disclosure import release_build, release_to_json
+from aggregation.disclosure import release_build, release_document
 from populations.totals import (
     cohort_members,
     population_cohorts,
     population_generate,
 )
+from protocol.release import release_to_json
 
 
 @st.composite
@@ -44,8 +45,8 @@ def test_random_populations_are_protected(pop):
     draft = release_build(cohorts=cohorts, policy=POLICY)
     assert draft.certificate.passed, draft.certificate.failures[:3]
     assert draft.certificate.exact_disclosures == 0
-    document = release_to_json(draft, cycle="2026", taxonomy="compact-2026",
-                               participants=pop.n_employers)
+    document = release_to_json(release_document(draft, cycle="2026", taxonomy="compact-2026",
+                               participants=pop.n_employers))
     release = Release(document=document, population=pop,
                       members=cohort_members(pop, cohorts),
                       employer_ids=np.arange(pop.n_employers))

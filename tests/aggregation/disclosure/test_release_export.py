@@ -8,10 +8,11 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from aggregation.disclosure import ReleaseRefused, release_to_csv, release_to_json
+from aggregation.disclosure import ReleaseRefused, release_document, release_to_csv
 from aggregation.disclosure.export import csv_safe
 from aggregation.disclosure.primary import CellStatus
-from employers.client.taxonomy import DIMENSIONS
+from protocol.release import release_from_json
+from protocol.taxonomy import DIMENSIONS
 
 FIGURES = {"headcount", "compensation_mean", "performance_pay_mean", "tenure_mean_months",
            "compensation_median"}
@@ -72,7 +73,7 @@ def test_it_refuses_to_export_a_release_whose_audit_failed(scenario):
     pop, draft, release = scenario
     failed = replace(draft, certificate=replace(draft.certificate, passed=False))
     with pytest.raises(ReleaseRefused, match="audit refused"):
-        release_to_json(failed, cycle="2026", taxonomy="compact-2026", participants=16)
+        release_document(failed, cycle="2026", taxonomy="compact-2026", participants=16)
 
 
 def test_the_release_never_shows_p_or_employer_counts(scenario):
@@ -90,7 +91,7 @@ def test_the_csv_has_one_row_per_cell_and_neutralises_formulas(scenario):
     pop, draft, release = scenario
     doc = json.loads(json.dumps(release.document))
     doc["tables"][0]["cells"][0]["job_category"] = "=cmd|' /C calc'!A0"
-    rows = list(csv.reader(io.StringIO(release_to_csv(doc))))
+    rows = list(csv.reader(io.StringIO(release_to_csv(release_from_json(doc)))))
     assert len(rows) - 1 == sum(len(t["cells"]) for t in doc["tables"])
     assert rows[1][3].startswith("'=")
     assert all(not field.startswith(("=", "+", "@")) for row in rows for field in row)

@@ -14,11 +14,11 @@ import pytest
 
 from compact.models import Cycle
 from employers.client.check import check_extract
-from employers.client.layout import layout_for
 from employers.client.synthetic import synthetic_employees
 from employers.client.vector import vector_from
 from employers.models import SealedSubmission
 from employers.services.submissions import receipt_verify
+from protocol.layout import layout_for
 from tests.employers.client.samples import HEADER, ROWS, csv_text
 
 LAYOUT = layout_for()
@@ -98,7 +98,7 @@ def test_happy_path_csv_checks_seals_submits_and_offers_the_receipt(signed_in, m
 
 def opened(envelope: dict, office_private_key) -> np.ndarray:
     """What the office gets back from a posted envelope: the masked vector plus its mask."""
-    from employers.client.sealing import envelope_parse, mask_expand, ring_add, seed_open
+    from protocol.sealing import envelope_parse, mask_expand, ring_add, seed_open
 
     parsed = envelope_parse(envelope)
     seed = seed_open(binding=parsed.binding, sealed_seed=parsed.sealed_seed, private_key=office_private_key)
@@ -259,12 +259,13 @@ def test_nothing_readable_from_the_extract_leaves_the_page(signed_in, make_cycle
 @pytest.mark.slow
 def test_submit_close_unmask_gives_back_the_python_clients_vector(signed_in, make_cycle, tmp_path, world,
                                                                  office_private_key):
-    from aggregation.office.unmask import mask_sums_compute
+    from aggregation.office.unmask_client import mask_sums_compute
+    from aggregation.selectors import cohort_aggregates
     from aggregation.services import unmask as unmask_service
     from compact.access import principal_for_user
     from compact.services.cycles import cycle_close
-    from employers.client.sealing import seal
     from employers.services.submissions import submission_accept
+    from protocol.sealing import seal
 
     cycle = make_cycle(state="open")
     # Two employers only: let the office unmask cohorts of one for this test.
@@ -289,7 +290,7 @@ def test_submit_close_unmask_gives_back_the_python_clients_vector(signed_in, mak
                                              mask_sum=mask_sum.astype("<u8").tobytes())
     job = unmask_service.unmask_start(principal=analyst, cycle=cycle)
     assert unmask_service.unmask_run(job_id=job.pk) == "done"
-    aggregates = unmask_service.cohort_aggregates(cycle=cycle)
+    aggregates = cohort_aggregates(cycle=cycle)
     alice_vector = vector_from(check_extract(path), LAYOUT)
     assert np.array_equal(aggregates["all"].elements, alice_vector + bob_vector)
     acme_only = next(k for k in aggregates if k != "all" and np.array_equal(aggregates[k].elements, alice_vector))
@@ -351,7 +352,7 @@ def test_the_page_is_for_the_cycles_employers_only(signed_in, make_cycle, live_s
 
 
 def test_the_rule_files_are_served_exactly_as_the_python_client_reads_them(client):
-    from employers.client.taxonomy import TAXONOMY_DIR
+    from protocol.taxonomy import TAXONOMY_DIR
 
     for part, name in (("taxonomy", "compact-2026.json"), ("aliases", "_aliases-compact-2026.json"),
                        ("checks", "_checks-compact-2026.json")):

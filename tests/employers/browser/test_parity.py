@@ -17,9 +17,9 @@ import openpyxl
 import pytest
 
 from employers.client.check import check_extract
-from employers.client.layout import layout_for
 from employers.client.synthetic import synthetic_employees
 from employers.client.vector import vector_from
+from protocol.layout import layout_for
 from tests.employers.client.samples import HEADER, ROWS, TEMPLATES, csv_text
 
 LAYOUT = layout_for()

@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from employers.client.layout import layout_for
-from employers.client.officekey import public_key_document
-from employers.client.sealing import envelope_parse, mask_expand, ring_add, seed_open
+from protocol.layout import layout_for
+from protocol.officekey import public_key_document
+from protocol.sealing import envelope_parse, mask_expand, ring_add, seed_open
 from tests.vectors.make_sealing_vectors import PATH
 from tests.vectors.test_sealing_vectors import RFC_A11
 

@@ -18,9 +18,9 @@ import numpy as np
 import pytest
 
 from employers.client.check import check_extract
-from employers.client.layout import Aggregate, layout_for
-from employers.client.taxonomy import load
 from employers.client.vector import vector_from
+from protocol.layout import Aggregate, layout_for
+from protocol.taxonomy import load
 from tests.employers.client.samples import HEADER, ROWS, csv_text
 
 LAYOUT = layout_for()

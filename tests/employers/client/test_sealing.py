@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from employers.client.layout import Aggregate, VectorBuilder, layout_for
-from employers.client.sealing import (
+from protocol.layout import Aggregate, VectorBuilder, layout_for
+from protocol.sealing import (
     SEED_BYTES,
     SealingError,
     elements_from_bytes,

@@ -8,7 +8,7 @@ import pytest
 
 from employers.client.aliases import _parse, alias_key, aliases_for
 from employers.client.sanitise import for_csv_cell, for_terminal
-from employers.client.taxonomy import TAXONOMY_DIR, load
+from protocol.taxonomy import TAXONOMY_DIR, load
 
 
 def test_terminal_text_has_control_and_bidi_characters_escaped():

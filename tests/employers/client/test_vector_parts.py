@@ -9,13 +9,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from employers.client.check import check_frame
-from employers.client.exact import group_sums, group_sums_of_squares, round_half_even_div
-from employers.client.layout import Aggregate, layout_for, regression_group_regressors
 from employers.client.quartiles import quartile_millis
-from employers.client.regression import log_pay_fixed_point, tenure_whole_months
+from employers.client.sufficient_statistics import log_pay_fixed_point, tenure_whole_months
 from employers.client.synthetic import synthetic_employees
-from employers.client.taxonomy import load
 from employers.client.vector import vector_from
+from protocol.exact import group_sums, group_sums_of_squares, round_half_even_div
+from protocol.layout import Aggregate, layout_for, regression_group_regressors
+from protocol.taxonomy import load
 
 TAX = load()
 

@@ -8,11 +8,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from employers.client.check import check_frame
-from employers.client.histogram import interpolated_median
-from employers.client.layout import Aggregate, layout_for
 from employers.client.synthetic import synthetic_employees
-from employers.client.taxonomy import load
 from employers.client.vector import vector_from
+from protocol.histogram import interpolated_median
+from protocol.layout import Aggregate, layout_for
+from protocol.taxonomy import load
 
 LAYOUT = layout_for()
 TAX = load()

@@ -82,8 +82,8 @@ def test_a_high_average_is_a_warning_not_an_error(flawed):
 
 
 def test_a_flawed_workbook_cannot_be_sealed(flawed):
-    from employers.client.layout import layout_for
     from employers.client.vector import NotSealable, vector_from
+    from protocol.layout import layout_for
 
     assert flawed.status == "errors"
     with pytest.raises(NotSealable, match="error"):

@@ -1,4 +1,4 @@
-// The statistics vector's layout (employers/client/layout.py, docs/vector.md): blocks and
+// The statistics vector's layout (protocol/layout.py, docs/vector.md): blocks and
 // their positions derived from the taxonomy, and the layout id, a hash of what fixes positions.
 // The page refuses to seal when its layout id differs from the cycle's.
 

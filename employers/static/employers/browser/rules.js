@@ -1,6 +1,6 @@
 // The declarative rules of a taxonomy, loaded from the very files the Python client reads
 // (taxonomy/<name>.json, _aliases-<name>.json, _checks-<name>.json, served as they are).
-// Mirrors employers/client/taxonomy/__init__.py and aliases.py; loading refuses a table in
+// Mirrors protocol/taxonomy/__init__.py and aliases.py; loading refuses a table in
 // which a spelling belongs to two values, as the Python loader does.
 
 import { aliasKey, closeMatch, ratio } from "./text.js";

@@ -1,4 +1,4 @@
-// Opening an employer's file in the browser, as employers/client/sources.py does: the kind by
+// Opening an employer's file in the browser, as employers/client/sniffing.py and csvfile.py do: the kind by
 // its first bytes, the encoding (UTF-8 with or without BOM, else strict Windows-1252), the
 // delimiter and header row from the first 64 KiB, then every record below the header, with
 // the row numbers a person sees. Problems that make a file unreadable throw Unusable.

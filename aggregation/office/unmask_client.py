@@ -17,9 +17,9 @@ import numpy as np
 import requests
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from aggregation.cohorts import Cohort, family_check
-from employers.client.officekey import OfficeKeyError, fingerprint, fingerprint_matches
-from employers.client.sealing import Binding, mask_expand, seed_open
+from aggregation.cohort_guard import Cohort, family_check
+from protocol.officekey import OfficeKeyError, fingerprint, fingerprint_matches
+from protocol.sealing import Binding, mask_expand, seed_open
 
 BUNDLE_FORMAT = "talent-compact-unmask-request/1"
 DEFAULT_MIN_COHORT = 8

@@ -33,7 +33,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.hpke import AEAD, KDF, KEM, Suite
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from employers.client.officekey import fingerprint
+from protocol.officekey import fingerprint
 
 ENVELOPE_FORMAT = "talent-compact-sealed/1"
 MASK_INFO = b"talent-compact/mask/1"

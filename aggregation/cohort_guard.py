@@ -16,12 +16,15 @@ employers than it does, which can only refuse more, never less.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 
-from aggregation.solver import solve
+from aggregation.disclosure.lp import LinearProgram, SolverError, WarmSolver
+from protocol.release import cohort_key
 
 COEFFICIENT_BOUND = 1000.0
 
@@ -34,7 +37,7 @@ class Cohort:
 
     @property
     def key(self) -> str:
-        return self.kind if self.value is None else f"{self.kind}:{self.value}"
+        return cohort_key(self.kind, self.value)
 
     def describe(self) -> str:
         return "all employers" if self.kind == "all" else f"{self.kind} {self.value}"
@@ -115,21 +118,26 @@ def family_smallest_isolation(cohorts: Iterable[Cohort], *, limit: int) -> Isola
         rows.append(np.concatenate([matrix[:, k], np.zeros(n_a)]))  # weight 1 on atom k
         lower.append(1.0)
         upper.append(1.0)
-        result = solve(
+        program = LinearProgram(
             cost=c,
-            matrix=np.array(rows),
-            row_lower=lower,
-            row_upper=upper,
+            matrix=sparse.csc_matrix(np.array(rows)),
+            row_lower=np.array(lower),
+            row_upper=np.array(upper),
             col_lower=np.concatenate([np.full(n_c, -COEFFICIENT_BOUND), np.zeros(n_a)]),
             col_upper=np.concatenate([np.full(n_c, COEFFICIENT_BOUND), np.ones(n_a)]),
             integer=np.concatenate([np.zeros(n_c), np.ones(n_a)]),
         )
-        if not result.optimal:
+        try:
+            # No time limit: the guard must finish its search to say a family is safe.
+            x = WarmSolver(program, time_limit=math.inf).solve()
+        except SolverError:
+            x = None
+        if x is None:
             continue
-        used = [a for a in range(n_a) if result.x[n_c + a] > 0.5]
+        used = [a for a in range(n_a) if x[n_c + a] > 0.5]
         group = frozenset().union(*(atoms[a] for a in used))
         if len(group) < limit and (best is None or len(group) < len(best.employers)):
-            weights = {cohorts[i].key: round(float(result.x[i]), 6) for i in range(n_c)}
+            weights = {cohorts[i].key: round(float(x[i]), 6) for i in range(n_c)}
             best = Isolation(employers=group, weights=weights)
     return best
 

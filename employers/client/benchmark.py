@@ -8,12 +8,19 @@ the employer is sent anywhere.
 
 from __future__ import annotations
 
-import numpy as np
+import logging
+from functools import cache
+from pathlib import Path
 
-from aggregation.metrics.gaps import gap, table
-from aggregation.reports.render import cohort_label, environment
-from employers.client.histogram import interpolated_median
-from employers.client.layout import Aggregate
+import numpy as np
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from protocol.histogram import interpolated_median
+from protocol.layout import Aggregate
+from protocol.paygap import gap
+from protocol.release import ALL, CohortKey, ReleaseCell, ReleaseDocument
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 TABLES = (("gender",), ("job_category",), ("job_category", "gender"))
 
@@ -54,20 +61,22 @@ def _own_tables(own: Aggregate) -> dict[tuple[str, ...], dict[tuple, dict]]:
     return out
 
 
-def _compact(cell: dict | None, name: str):
+def _compact(cell: ReleaseCell | None, name: str):
     if cell is None:
         return None
-    if cell.get("status") != "published":
+    if not cell.published:
         return "suppressed"
-    return cell.get(name)
+    return getattr(cell, name)
 
 
-def benchmark_rows(own: Aggregate, release: dict, *, cohorts: list[str]) -> dict[tuple[str, ...], list[dict]]:
-    """Per table: one row per cell where the employer has people, with the compact's figures."""
+def benchmark_rows(own: Aggregate, release: ReleaseDocument, *,
+                   cohorts: list[CohortKey]) -> dict[tuple[str, ...], list[dict]]:
+    """Per table: one row per cell where the employer has people, with the compact's figures
+    (keyed by cohort key)."""
     mine = _own_tables(own)
     out: dict[tuple[str, ...], list[dict]] = {}
     for dims in TABLES:
-        published = {c: table(release, cohort=c, dims=dims) for c in cohorts}
+        published = {c.key: release.cells(cohort=c, dims=dims) for c in cohorts}
         rows = []
         for labels, figures in mine[dims].items():
             if not figures["headcount"]:
@@ -99,22 +108,35 @@ def own_gender_gap(own: Aggregate) -> float | None:
     return gap(men["compensation_mean"], women["compensation_mean"])
 
 
-def benchmark_html(own: Aggregate, release: dict, *, employer: str, industry: str | None = None,
+@cache
+def environment() -> Environment:
+    return Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
+
+
+def benchmark_html(own: Aggregate, release: ReleaseDocument, *, employer: str, industry: str | None = None,
                    size_band: str | None = None, for_pdf: bool = False) -> str:
-    cohorts = ["all"] + [c for c in (f"industry:{industry}" if industry else None,
-                                     f"size:{size_band}" if size_band else None) if c]
-    available = [c for c in cohorts if any(
-        (t["cohort"]["kind"] == "all" and c == "all") or f"{t['cohort']['kind']}:{t['cohort'].get('value')}" == c
-        for t in release["tables"])]
-    compact_gap = release.get("metrics", {}).get("cohorts", {}).get("all", {}).get("gender", {}).get("compensation_mean")
+    cohorts = [ALL] + [CohortKey(kind, value) for kind, value in (("industry", industry), ("size", size_band))
+                       if value]
+    released = set(release.cohorts())
+    available = [c for c in cohorts if c in released]
+    compact_gap = release.headline().get("compensation_mean")
     return environment().get_template("benchmark.html").render(
         for_pdf=for_pdf,
         employer=employer,
         release=release,
-        cohorts=[(c, cohort_label(c)) for c in available],
-        missing=[cohort_label(c) for c in cohorts if c not in available],
+        cohorts=[(c.key, c.label) for c in available],
+        missing=[c.label for c in cohorts if c not in available],
         tables=benchmark_rows(own, release, cohorts=available),
         own_gap=own_gender_gap(own),
         compact_gap=None if compact_gap is None else compact_gap["gap"],
         people=int(np.asarray(own.get("headcount")).sum()),
     )
+
+
+def benchmark_pdf(html: str) -> bytes:
+    """The benchmark as PDF, from the same HTML."""
+    from weasyprint import HTML  # imported only when a PDF is asked for: it takes a second
+
+    # WeasyPrint warns about every SVG style property; the report has no SVG, the warnings no use.
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    return HTML(string=html, base_url=str(TEMPLATES)).write_pdf()

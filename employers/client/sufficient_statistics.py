@@ -23,9 +23,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from employers.client.exact import group_sums, round_half_even_div
-from employers.client.layout import regression_group_regressors, regression_within_regressors
-from employers.client.taxonomy import Taxonomy
+from protocol.exact import group_sums, round_half_even_div
+from protocol.layout import regression_group_regressors, regression_within_regressors
+from protocol.taxonomy import Taxonomy
 
 
 def log_pay_fixed_point(cents: np.ndarray, bits: int) -> np.ndarray:

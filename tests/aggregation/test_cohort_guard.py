@@ -9,7 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aggregation.cohorts import Cohort, cohorts_propose, family_check, family_smallest_isolation
+from aggregation.cohort_guard import (
+    Cohort,
+    cohorts_propose,
+    family_check,
+    family_smallest_isolation,
+)
 
 MIN = 8
 

@@ -24,8 +24,8 @@ from functools import cache, cached_property
 
 import numpy as np
 
-from employers.client import taxonomy as taxonomy_module
-from employers.client.taxonomy import DIMENSIONS, Taxonomy
+from protocol import taxonomy as taxonomy_module
+from protocol.taxonomy import DIMENSIONS, Taxonomy
 
 LIMBS = 4
 LIMB_BITS = 32

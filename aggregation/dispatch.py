@@ -1,0 +1,22 @@
+"""Queueing the aggregation side's Celery tasks by name, once the current transaction commits.
+
+Services queue work here instead of importing the task functions: ``aggregation.tasks`` is the
+layer above the services (each task calls one service), so the services never import it. The
+tasks are registered when the app is ready (``AggregationConfig.ready``); with no broker they
+run eagerly in the committing process, as every ``.delay`` does.
+"""
+
+from __future__ import annotations
+
+from celery import current_app
+from django.db import transaction
+
+UNMASK_RUN = "aggregation.tasks.unmask_run"
+UNMASK_RESUME_STALLED = "aggregation.tasks.unmask_resume_stalled"
+RELEASE_BUILD = "aggregation.tasks.release_build"
+
+
+def task_enqueue_on_commit(name: str, *args) -> None:
+    """Queue the task called ``name`` with ``args`` after the transaction commits (at once
+    outside a transaction); nothing is queued if it rolls back."""
+    transaction.on_commit(lambda: current_app.tasks[name].delay(*args))

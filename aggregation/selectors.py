@@ -1,0 +1,67 @@
+"""Read-side queries of the aggregation side: unmask jobs, cohort aggregates, releases.
+
+Guarantee: nothing here leaves the service unfiltered. ``cohort_aggregates`` is service-internal
+(the aggregates leave only through disclosure control); releases are read as stored.
+"""
+
+from __future__ import annotations
+
+from aggregation.models import CohortAggregate, Release, ReleaseState, UnmaskJob
+from compact.at_rest import open_at_rest
+from compact.errors import NotFound
+from compact.models import Cycle, CycleState
+from protocol.layout import Aggregate, layout_for
+from protocol.sealing import elements_from_bytes
+
+
+def cohort_blob_context(cycle: Cycle, key: str, part: str) -> str:
+    """The at-rest encryption context of a cohort's mask sum, aggregate or checkpoint."""
+    return f"cohort/{cycle.slug}/{key}/{part}"
+
+
+def unmask_job_get(*, cycle: Cycle) -> UnmaskJob:
+    job = UnmaskJob.objects.filter(cycle=cycle).first()
+    if job is None:
+        raise NotFound("This cycle has no unmask yet.")
+    return job
+
+
+def cohort_aggregates(*, cycle: Cycle) -> dict[str, Aggregate]:
+    """The unmasked aggregates of a cycle, by cohort key. Service-internal: never sent out."""
+    layout = layout_for(cycle.taxonomy)
+    out = {}
+    for row in CohortAggregate.objects.filter(cycle=cycle):
+        data = open_at_rest(bytes(row.elements), context=cohort_blob_context(cycle, row.key, "aggregate"))
+        out[row.key] = Aggregate(layout, elements_from_bytes(data))
+    return out
+
+
+def release_latest(*, cycle: Cycle) -> Release | None:
+    return Release.objects.filter(cycle=cycle).order_by("-number").first()
+
+
+def release_published(*, cycle: Cycle) -> Release:
+    release = Release.objects.filter(cycle=cycle, state=ReleaseState.PUBLISHED).order_by("-number").first()
+    if release is None:
+        raise NotFound(f"Cycle {cycle.slug!r} has no published release.")
+    return release
+
+
+def releases_published(*, cycle: Cycle) -> list[Release]:
+    """Every published release of a cycle, first to last (what a correction is audited against)."""
+    return list(Release.objects.filter(cycle=cycle, state=ReleaseState.PUBLISHED).order_by("number"))
+
+
+def release_next_number(*, cycle: Cycle) -> int:
+    latest = release_latest(cycle=cycle)
+    return (latest.number if latest else 0) + 1
+
+
+def releases_of_earlier_cycles(*, cycle: Cycle, limit: int = 5) -> list[Release]:
+    """The latest published release of each of the ``limit`` most recent other published cycles."""
+    out = []
+    for other in Cycle.objects.filter(state=CycleState.PUBLISHED).exclude(pk=cycle.pk).order_by("-deadline")[:limit]:
+        release = other.releases.filter(state=ReleaseState.PUBLISHED).order_by("-number").first()
+        if release is not None:
+            out.append(release)
+    return out
