@@ -14,9 +14,15 @@ Guarantees:
 - The cohort key (``all``, ``industry:<value>``, ``size:<value>``) and the cohort's label
   (``All employers``, ``Industry: <value>``, ``Size band: <value>``) have one definition each,
   :attr:`CohortKey.key` and :attr:`CohortKey.label`.
-- ``policy``, ``metrics`` and ``audit`` are kept as the JSON objects they are (each has its own
-  writer: the disclosure policy, the metrics, the audit certificate); more fields may be added
-  to any of them (DESIGN §6) and they pass through unchanged.
+- ``policy``, ``metrics``, ``audit``, ``plan`` and ``utility`` are kept as the JSON objects
+  they are (each has its own writer: the disclosure policy, the metrics, the audit
+  certificate, the publication plan, the utility block); more fields may be added to any of
+  them (DESIGN §6) and they pass through unchanged; ``plan`` and ``utility`` are written only
+  when present.
+- A merged cohort (e.g. the size bands "1-49" to "200-499" as "1-499") names the taxonomy
+  values it covers in ``covers``; a figure withheld from a published cell (the
+  performance-pay mean where one employer dominates the bonuses) is ``null`` and named in the
+  cell's ``withheld`` list.
 """
 
 from __future__ import annotations
@@ -44,6 +50,7 @@ class CohortKey:
 
     kind: str
     value: str | None = None
+    covers: tuple[str, ...] = field(default=(), compare=False)
 
     def __post_init__(self):
         if self.kind not in COHORT_KINDS:
@@ -74,7 +81,10 @@ class CohortKey:
         return cls(kind, value)
 
     def as_json(self) -> dict:
-        return {"kind": "all"} if self.kind == "all" else {"kind": self.kind, "value": self.value}
+        out = {"kind": "all"} if self.kind == "all" else {"kind": self.kind, "value": self.value}
+        if self.covers:
+            out["covers"] = list(self.covers)
+        return out
 
 
 ALL = CohortKey("all")
@@ -97,6 +107,7 @@ class ReleaseCell:
     compensation_median: float | None = None
     performance_pay_mean: float | None = None
     tenure_mean_months: float | None = None
+    withheld: tuple[str, ...] = ()
 
     @property
     def published(self) -> bool:
@@ -143,6 +154,8 @@ class ReleaseDocument:
     tables: tuple[ReleaseTable, ...]
     metrics: Mapping[str, Any] = field(default_factory=dict)
     audit: Mapping[str, Any] = field(default_factory=dict)
+    plan: Mapping[str, Any] = field(default_factory=dict)
+    utility: Mapping[str, Any] = field(default_factory=dict)
 
     def cohorts(self) -> list[CohortKey]:
         """The cohorts the release has tables for, in the order of the document."""
@@ -197,7 +210,11 @@ def _cell_from_json(item: Mapping, dims: tuple[str, ...], where: str) -> Release
         raise ReleaseFormatError(f"{where} has a cell of status {status!r}.")
     if status == "suppressed":
         return ReleaseCell(labels=labels, status=status)
-    return ReleaseCell(labels=labels, status=status, **{name: item.get(name) for name in FIGURES})
+    withheld = item.get("withheld", [])
+    if not isinstance(withheld, list) or not set(withheld) <= set(FIGURES):
+        raise ReleaseFormatError(f"{where} has a cell whose 'withheld' list is not figure names.")
+    return ReleaseCell(labels=labels, status=status, withheld=tuple(withheld),
+                       **{name: item.get(name) for name in FIGURES})
 
 
 def _table_from_json(item: Mapping, number: int) -> ReleaseTable:
@@ -207,7 +224,8 @@ def _table_from_json(item: Mapping, number: int) -> ReleaseTable:
     cohort = _require(item, "cohort", Mapping, where)
     dims = tuple(_require(item, "dimensions", list, where))
     return ReleaseTable(
-        cohort=CohortKey(str(_require(cohort, "kind", str, where)), cohort.get("value")),
+        cohort=CohortKey(str(_require(cohort, "kind", str, where)), cohort.get("value"),
+                         tuple(str(v) for v in cohort.get("covers") or ())),
         dimensions=dims,
         cells=tuple(_cell_from_json(c, dims, where) for c in _require(item, "cells", list, where)),
     )
@@ -225,6 +243,8 @@ def release_from_json(doc: Any) -> ReleaseDocument:
         tables=tuple(_table_from_json(t, n) for n, t in enumerate(_require(doc, "tables", list), start=1)),
         metrics=dict(doc.get("metrics") or {}),
         audit=dict(doc.get("audit") or {}),
+        plan=dict(doc.get("plan") or {}),
+        utility=dict(doc.get("utility") or {}),
     )
 
 
@@ -242,6 +262,8 @@ def _cell_to_json(cell: ReleaseCell, dims: tuple[str, ...]) -> dict:
         out["compensation_median"] = cell.compensation_median
     out["performance_pay_mean"] = cell.performance_pay_mean
     out["tenure_mean_months"] = cell.tenure_mean_months
+    if cell.withheld:
+        out["withheld"] = list(cell.withheld)
     return out
 
 
@@ -263,4 +285,6 @@ def release_to_json(release: ReleaseDocument) -> dict:
         ],
         "metrics": dict(release.metrics),
         "audit": dict(release.audit),
+        **({"plan": dict(release.plan)} if release.plan else {}),
+        **({"utility": dict(release.utility)} if release.utility else {}),
     }

@@ -51,3 +51,42 @@ def test_a_document_that_is_not_a_release_is_refused_with_a_reason():
     with pytest.raises(ReleaseFormatError, match="no 'tables'"):
         release_from_json({"format": "talent-compact-release/1", "cycle": "2026", "taxonomy": "t",
                            "participants": 3, "policy": {}})
+
+
+def test_plan_utility_merged_cohorts_and_withheld_figures_read_back_and_write_the_same():
+    doc = {
+        "format": "talent-compact-release/1", "cycle": "2026", "taxonomy": "compact-2026",
+        "participants": 40, "policy": {"rounding": {"headcount": 5}},
+        "tables": [{
+            "cohort": {"kind": "size", "value": "1-499", "covers": ["1-49", "50-199", "200-499"]},
+            "dimensions": ["gender"],
+            "cells": [
+                {"gender": "Female", "status": "published", "headcount": 120,
+                 "compensation_mean": 70100.0, "performance_pay_mean": None,
+                 "tenure_mean_months": 40.0, "withheld": ["performance_pay_mean"]},
+                {"gender": "Male", "status": "suppressed"},
+            ],
+        }],
+        "metrics": {}, "audit": {"exact_disclosures": 0},
+        "plan": {"decisions": [{"cohort": "size:500+", "action": "drop", "reason": "why"}]},
+        "utility": {"overall": {"share_published": 0.5}},
+    }
+    release = release_from_json(doc)
+    assert release.tables[0].cohort.covers == ("1-49", "50-199", "200-499")
+    assert release.tables[0].cohort.key == "size:1-499"
+    female = release.tables[0].cells[0]
+    assert female.withheld == ("performance_pay_mean",)
+    assert female.figure("performance_pay_mean") is None
+    assert release.plan["decisions"][0]["action"] == "drop"
+    assert release_to_json(release) == doc
+
+
+def test_a_withheld_list_that_names_no_figure_is_refused():
+    doc = {
+        "format": "talent-compact-release/1", "cycle": "2026", "taxonomy": "compact-2026",
+        "participants": 40, "policy": {}, "metrics": {}, "audit": {},
+        "tables": [{"cohort": {"kind": "all"}, "dimensions": [], "cells": [
+            {"status": "published", "headcount": 10, "withheld": ["salary"]}]}],
+    }
+    with pytest.raises(ReleaseFormatError, match="withheld"):
+        release_from_json(doc)
