@@ -216,3 +216,10 @@ LOGGING = {
 # A database that stops answering gives a 503 with Retry-After (JSON on /api/), not a 500.
 MIDDLEWARE += ["compact.outage.DatabaseOutageMiddleware"]
 DATABASE_OUTAGE_RETRY_AFTER_SECONDS = env.int("DATABASE_OUTAGE_RETRY_AFTER_SECONDS", default=30)
+# Every JSON body is checked for size and nesting depth before it is parsed (a body nested
+# 100,000 levels deep is a 400, not a RecursionError).
+REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
+    "compact.json_bodies.BoundedJSONParser",
+    "rest_framework.parsers.FormParser",
+    "rest_framework.parsers.MultiPartParser",
+]

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from compact.access import principal_of
 from compact.errors import NotFound
+from compact.json_bodies import BodyRefused, json_body_load
 from compact.pages import cycle_or_404, employer_required, form_errors, run_service
 from compact.selectors import cycle_get_for_enrolment, cycles_visible
 from compact.services.invitations import invitation_accept
@@ -150,9 +151,9 @@ def employer_submit(request, slug):
         return redirect("employer-cycle", slug=slug)
     raw = upload.read()
     try:
-        document = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        messages.error(request, f"{upload.name} is not a sealed file. Upload the sealed.json the client wrote.")
+        document = json_body_load(raw, what="It", max_bytes=settings.SEALED_SUBMISSION_MAX_BYTES)
+    except BodyRefused as exc:
+        messages.error(request, f"{upload.name} is not a sealed file. {exc.message} Upload the sealed.json the client wrote.")
         return redirect("employer-cycle", slug=slug)
     submission = run_service(
         request,

@@ -70,7 +70,7 @@ def public_key_load(data: bytes | str) -> X25519PublicKey:
         return key
     try:
         doc = json.loads(text)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise OfficeKeyError(
             "The key file is neither a Talent Compact key document (JSON) nor PEM."
         ) from None

@@ -43,6 +43,9 @@ SUITE = Suite(KEM.X25519, KDF.HKDF_SHA256, AEAD.AES_128_GCM)
 # enc (32) + seed (32) + GCM tag (16)
 SEALED_SEED_BYTES = 32 + SEED_BYTES + 16
 ELEMENT = np.dtype("<u8")
+# The highest submission version an envelope may carry (the service's version column is a
+# 32-bit integer); the service accepts far less (employers.services.submissions).
+VERSION_MAX = 2**31 - 1
 
 
 class SealingError(ValueError):
@@ -114,8 +117,8 @@ def seal(
     seed: bytes | None = None,
 ) -> dict:
     """The sealed envelope (a JSON-ready dict) for one employer's vector."""
-    if version < 1:
-        raise SealingError(f"A submission version starts at 1; got {version}.")
+    if not 1 <= version <= VERSION_MAX:
+        raise SealingError(f"A submission version is a whole number from 1 to {VERSION_MAX:,}; got {version:,}.")
     seed = os.urandom(SEED_BYTES) if seed is None else seed
     masked = ring_sub(elements, mask_expand(seed, len(elements)))
     masked_bytes = elements_to_bytes(masked)
@@ -186,6 +189,11 @@ def envelope_parse(doc) -> Envelope:
     for name in ("employer", "version"):
         if isinstance(doc[name], bool) or not isinstance(doc[name], int) or doc[name] < 1:
             raise SealingError(f"The sealed file's {name} must be a positive whole number.")
+    if doc["version"] > VERSION_MAX:
+        raise SealingError(
+            f"The sealed file's version is {doc['version']:,}; a version is a whole number from 1 to "
+            f"{VERSION_MAX:,}."
+        )
     masked = _b64(doc, "masked_vector")
     sealed_seed = _b64(doc, "sealed_seed")
     if len(masked) % ELEMENT.itemsize:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from django.conf import settings
 from drf_spectacular.utils import OpenApiTypes, extend_schema
 from rest_framework import serializers, status
@@ -13,6 +11,7 @@ from rest_framework.response import Response
 from compact.access import principal_of
 from compact.api.base import Base
 from compact.errors import DomainError, NotAllowed
+from compact.json_bodies import BodyRefused, json_body_load
 from compact.selectors import cycle_get
 from employers.selectors import submission_history
 from employers.services.submissions import receipt_for, submission_accept
@@ -108,9 +107,9 @@ class SubmissionListView(Base):
                 status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
             )
         try:
-            document = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
-            raise DomainError("The body is not a sealed file (JSON).", code="bad_envelope") from None
+            document = json_body_load(raw, what="It", max_bytes=limit)
+        except BodyRefused as exc:
+            raise DomainError(f"The body is not a sealed file. {exc.message}", code="bad_envelope") from None
         submission = submission_accept(
             principal=principal, cycle=cycle, document=document,
             received_via="api-key" if principal.api_key else "session", body_bytes=len(raw),

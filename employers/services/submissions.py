@@ -27,6 +27,10 @@ from employers.models import FrozenSubmission, SealedSubmission, SubmissionSet
 from protocol.layout import layout_for
 from protocol.sealing import SealingError, envelope_parse
 
+# A new version may skip a few (a client that sealed twice), never run far ahead: versions
+# stay far below the version column's 32-bit limit, so an employer can always submit again.
+VERSION_STEP_MAX = 1000
+
 
 def blob_context(submission_cycle: str, employer_id: int, version: int, part: str) -> str:
     return f"submission/{submission_cycle}/{employer_id}/{version}/{part}"
@@ -139,6 +143,15 @@ def submission_accept(
             f"seal again as version {latest + 1}.",
             code="stale_version",
             details={"latest_version": latest},
+        )
+    highest = latest + VERSION_STEP_MAX
+    if version > highest:
+        raise DomainError(
+            f"The sealed file's version is {version:,}; your latest submission to cycle {cycle.slug} "
+            f"is version {latest}, so the version must be from {latest + 1} to {highest:,}. Seal "
+            f"again as version {latest + 1}.",
+            code="version_out_of_range",
+            details={"latest_version": latest, "lowest": latest + 1, "highest": highest},
         )
     try:
         with transaction.atomic():
