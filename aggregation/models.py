@@ -47,6 +47,31 @@ class UnmaskJob(models.Model):
         return f"unmask of {self.cycle} ({self.state})"
 
 
+class SubmissionExclusion(models.Model):
+    """A frozen submission the office could not open, left out of the unmask (DESIGN §2.7).
+
+    Recorded by the office before any mask sum is uploaded; the job's cohorts are proposed again
+    without it, and every later step (the summing, the release) counts only what is not
+    excluded. ``reason`` is the office client's own words (what did not open, and why).
+    """
+
+    job = models.ForeignKey(UnmaskJob, on_delete=models.PROTECT, related_name="exclusions")
+    submission = models.OneToOneField(
+        "employers.SealedSubmission", on_delete=models.PROTECT, related_name="exclusion"
+    )
+    reason = models.TextField()
+    excluded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    excluded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["job", "submission__employer_id"]
+
+    def __str__(self) -> str:
+        return f"exclusion of {self.submission}"
+
+
 class CohortMaskSum(models.Model):
     """The sum of one cohort's masks, computed and uploaded by the office client."""
 

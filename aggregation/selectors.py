@@ -6,10 +6,18 @@ Guarantee: nothing here leaves the service unfiltered. ``cohort_aggregates`` is 
 
 from __future__ import annotations
 
-from aggregation.models import CohortAggregate, Release, ReleaseState, UnmaskJob
+from aggregation.models import (
+    CohortAggregate,
+    Release,
+    ReleaseState,
+    SubmissionExclusion,
+    UnmaskJob,
+)
 from compact.at_rest import open_at_rest
 from compact.errors import NotFound
 from compact.models import Cycle, CycleState
+from employers.models import FrozenSubmission
+from employers.selectors import submissions_frozen
 from protocol.layout import Aggregate, layout_for
 from protocol.sealing import elements_from_bytes
 
@@ -24,6 +32,23 @@ def unmask_job_get(*, cycle: Cycle) -> UnmaskJob:
     if job is None:
         raise NotFound("This cycle has no unmask yet.")
     return job
+
+
+def submissions_counted(*, cycle: Cycle) -> list[FrozenSubmission]:
+    """The frozen submissions that the unmask and the release count: the frozen set without the
+    submissions the office excluded, by employer id, without the blobs."""
+    excluded = set(SubmissionExclusion.objects.filter(job__cycle=cycle).values_list("submission_id", flat=True))
+    return [f for f in submissions_frozen(cycle=cycle) if f.submission_id not in excluded]
+
+
+def exclusions_of(*, cycle: Cycle) -> list[SubmissionExclusion]:
+    """The submissions the office excluded from a cycle's unmask, with who excluded them and why."""
+    return list(
+        SubmissionExclusion.objects.filter(job__cycle=cycle)
+        .select_related("submission__employer", "excluded_by")
+        .defer("submission__masked_vector", "submission__sealed_seed")
+        .order_by("submission__employer_id")
+    )
 
 
 def cohort_aggregates(*, cycle: Cycle) -> dict[str, Aggregate]:

@@ -9,7 +9,12 @@ from django.views.decorators.http import require_POST
 
 from aggregation.models import ReleaseState
 from aggregation.reports.render import cells_for_display, html_to_pdf, report_context, report_html
-from aggregation.selectors import release_latest, release_published, releases_of_earlier_cycles
+from aggregation.selectors import (
+    exclusions_of,
+    release_latest,
+    release_published,
+    releases_of_earlier_cycles,
+)
 from aggregation.services import releases
 from compact.access import principal_of
 from compact.errors import NotFound
@@ -62,7 +67,7 @@ def office_review(request, slug):
     cycle = cycle_or_404(request, slug)
     release = release_latest(cycle=cycle)
     context = {"cycle": cycle, "release": release, "dimension_choices": DIMENSION_CHOICES,
-               "margin": releases.policy_for(cycle).margin}
+               "margin": releases.policy_for(cycle).margin, "exclusions": exclusions_of(cycle=cycle)}
     document = release.release_document() if release is not None else None
     if document is not None:
         cohorts = {c.key: c for c in document.cohorts()}

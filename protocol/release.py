@@ -19,6 +19,8 @@ Guarantees:
   certificate, the publication plan, the utility block); more fields may be added to any of
   them (DESIGN §6) and they pass through unchanged; ``plan`` and ``utility`` are written only
   when present.
+- ``excluded`` (the submissions left out because they could not be opened) is written only
+  when the document has it, right after ``participants``.
 - A merged cohort (e.g. the size bands "1-49" to "200-499" as "1-499") names the taxonomy
   values it covers in ``covers``; a figure withheld from a published cell (the
   performance-pay mean where one employer dominates the bonuses) is ``null`` and named in the
@@ -156,6 +158,9 @@ class ReleaseDocument:
     audit: Mapping[str, Any] = field(default_factory=dict)
     plan: Mapping[str, Any] = field(default_factory=dict)
     utility: Mapping[str, Any] = field(default_factory=dict)
+    # Submissions of the frozen set left out because the office could not open them (DESIGN
+    # §2.7); ``participants`` counts only the others. None in a document written without it.
+    excluded: int | None = None
 
     def cohorts(self) -> list[CohortKey]:
         """The cohorts the release has tables for, in the order of the document."""
@@ -245,7 +250,17 @@ def release_from_json(doc: Any) -> ReleaseDocument:
         audit=dict(doc.get("audit") or {}),
         plan=dict(doc.get("plan") or {}),
         utility=dict(doc.get("utility") or {}),
+        excluded=_optional_count(doc, "excluded"),
     )
+
+
+def _optional_count(doc: Mapping, name: str) -> int | None:
+    if name not in doc:
+        return None
+    value = doc[name]
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ReleaseFormatError(f"The release's {name!r} is not a count.")
+    return value
 
 
 # --- the writer ---------------------------------------------------------------------------
@@ -274,6 +289,7 @@ def release_to_json(release: ReleaseDocument) -> dict:
         "cycle": release.cycle,
         "taxonomy": release.taxonomy,
         "participants": release.participants,
+        **({"excluded": release.excluded} if release.excluded is not None else {}),
         "policy": dict(release.policy),
         "tables": [
             {

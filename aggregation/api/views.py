@@ -13,18 +13,39 @@ from rest_framework.views import APIView
 
 from aggregation.disclosure.export import release_to_csv
 from aggregation.models import UnmaskJob
-from aggregation.selectors import release_latest, release_published, unmask_job_get
+from aggregation.selectors import exclusions_of, release_latest, release_published, unmask_job_get
 from aggregation.services import releases, unmask
+from aggregation.services.exclusions import REASON_MAX_CHARS, ExclusionRequest, unmask_exclude
 from compact.access import principal_of
 from compact.api.base import Base, input_parse
 from compact.api.permissions import IsOffice
 from compact.errors import DomainError, NotFound
 from compact.selectors import cycle_get, cycle_get_published
+from protocol.sealing import VERSION_MAX
 
 
 class MaskSumIn(serializers.Serializer):
     cohort = serializers.CharField(max_length=120)
     mask_sum = serializers.CharField()
+
+
+class ExclusionIn(serializers.Serializer):
+    employer = serializers.IntegerField(min_value=1, help_text="The employer number the unmask request lists")
+    version = serializers.IntegerField(min_value=1, max_value=VERSION_MAX)
+    reason = serializers.CharField(max_length=REASON_MAX_CHARS, help_text="What did not open, and why")
+
+
+class ExclusionsIn(serializers.Serializer):
+    exclusions = ExclusionIn(many=True, allow_empty=False, max_length=100_000)
+
+
+class ExclusionOut(serializers.Serializer):
+    employer = serializers.IntegerField(source="submission.employer_id")
+    employer_name = serializers.CharField(source="submission.employer.name")
+    version = serializers.IntegerField(source="submission.version")
+    reason = serializers.CharField()
+    excluded_by = serializers.CharField(source="excluded_by.username", allow_null=True, default=None)
+    excluded_at = serializers.DateTimeField()
 
 
 class UnmaskStatusOut(serializers.ModelSerializer):
@@ -69,6 +90,25 @@ class UnmaskStartView(OfficeBase):
         job = unmask.unmask_start(principal=principal_of(request), cycle=self.cycle(request, slug))
         job.refresh_from_db()
         return Response(UnmaskStatusOut(job).data)
+
+
+class UnmaskExclusionsView(OfficeBase):
+    """Submissions the office could not open, excluded from the unmask with who and why."""
+
+    @extend_schema(responses=ExclusionOut(many=True), summary="The submissions excluded from the unmask")
+    def get(self, request, slug):
+        return Response(ExclusionOut(exclusions_of(cycle=self.cycle(request, slug)), many=True).data)
+
+    @extend_schema(request=ExclusionsIn, responses={201: ExclusionOut(many=True)},
+                   summary="Exclude submissions whose seed does not open (before any mask sum)")
+    def post(self, request, slug):
+        data = input_parse(ExclusionsIn, request)
+        cycle = self.cycle(request, slug)
+        unmask_exclude(
+            principal=principal_of(request), cycle=cycle,
+            exclusions=[ExclusionRequest(**item) for item in data["exclusions"]],
+        )
+        return Response(ExclusionOut(exclusions_of(cycle=cycle), many=True).data, status=201)
 
 
 class UnmaskStatusView(OfficeBase):

@@ -5,11 +5,17 @@ opening anything it checks that the cohorts are big enough and cannot be added a
 down to a small group (its own minimum, never lower than the service's). Then it opens each
 seed under the binding the service reports (a swapped cycle, employer, version, vector hash or
 key makes opening fail), expands the masks, sums them per cohort, and uploads the sums.
+
+A seed that does not open does not stop the cycle (DESIGN §2.7): before uploading anything,
+the client names every submission it cannot open (employer, version, reason) and asks the
+service to exclude them, downloads the request again — the cohorts proposed without them —
+checks it again with the same guard, and unmasks what remains.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,7 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from aggregation.cohort_guard import Cohort, family_check
 from protocol.officekey import OfficeKeyError, fingerprint, fingerprint_matches
-from protocol.sealing import Binding, mask_expand, seed_open
+from protocol.sealing import Binding, SealingError, mask_expand, seed_open
 
 BUNDLE_FORMAT = "talent-compact-unmask-request/1"
 DEFAULT_MIN_COHORT = 8
@@ -33,6 +39,62 @@ class UnmaskRefused(Exception):
 class MaskSums:
     sums: dict[str, np.ndarray]
     employers: int
+
+
+@dataclass(frozen=True)
+class Unopened:
+    """A submission whose seed does not open, and why."""
+
+    employer: int
+    version: int
+    reason: str
+
+    def as_json(self) -> dict:
+        return {"employer": self.employer, "version": self.version, "reason": self.reason}
+
+
+class SeedsUnopened(UnmaskRefused):
+    """Some seeds of the request do not open; ``unopened`` names them."""
+
+    def __init__(self, unopened: list[Unopened]):
+        self.unopened = unopened
+        names = "; ".join(u.reason for u in unopened[:5])
+        more = f" (and {len(unopened) - 5} more)" if len(unopened) > 5 else ""
+        super().__init__(
+            f"{len(unopened)} seed(s) do not open: {names}{more}. Exclude them first "
+            "(python -m aggregation.office unmask does so)."
+        )
+
+
+def _binding(bundle: dict, item: dict) -> Binding:
+    return Binding(
+        cycle=bundle["cycle"],
+        employer=int(item["employer"]),
+        version=int(item["version"]),
+        taxonomy=bundle["taxonomy"],
+        layout=bundle["layout"],
+        key_fingerprint=bundle["key_fingerprint"],
+        masked_sha256=item["masked_sha256"],
+    )
+
+
+def seeds_open(bundle: dict, *, private_key: X25519PrivateKey) -> tuple[dict[int, bytes], list[Unopened]]:
+    """Open every seed of a request: the seeds by employer, and the submissions that do not open."""
+    seeds: dict[int, bytes] = {}
+    unopened: list[Unopened] = []
+    for item in bundle["submissions"]:
+        binding = _binding(bundle, item)
+        try:
+            sealed = base64.b64decode(item["sealed_seed"], validate=True)
+        except (binascii.Error, ValueError):
+            unopened.append(Unopened(binding.employer, binding.version,
+                                     f"The seed of employer {binding.employer} version {binding.version} is not valid base64."))
+            continue
+        try:
+            seeds[binding.employer] = seed_open(binding=binding, sealed_seed=sealed, private_key=private_key)
+        except SealingError as exc:
+            unopened.append(Unopened(binding.employer, binding.version, str(exc)))
+    return seeds, unopened
 
 
 def _cohorts(bundle: dict) -> list[Cohort]:
@@ -82,28 +144,24 @@ def mask_sums_compute(
     expect_fingerprint: str | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> MaskSums:
-    """Check the request, open the seeds and sum the masks per cohort."""
+    """Check the request, open the seeds and sum the masks per cohort. Every seed must open
+    (SeedsUnopened names those that do not): a sum that leaves one out is a sum of a
+    different cohort."""
     cohorts = request_check(
         bundle, private_key=private_key, min_cohort_employers=min_cohort_employers,
         expect_fingerprint=expect_fingerprint,
     )
+    seeds, unopened = seeds_open(bundle, private_key=private_key)
+    if unopened:
+        raise SeedsUnopened(unopened)
     length = int(bundle["elements"])
     sums = {c.key: np.zeros(length, dtype=np.uint64) for c in cohorts}
     total = len(bundle["submissions"])
     for n, item in enumerate(bundle["submissions"], start=1):
-        binding = Binding(
-            cycle=bundle["cycle"],
-            employer=int(item["employer"]),
-            version=int(item["version"]),
-            taxonomy=bundle["taxonomy"],
-            layout=bundle["layout"],
-            key_fingerprint=bundle["key_fingerprint"],
-            masked_sha256=item["masked_sha256"],
-        )
-        seed = seed_open(binding=binding, sealed_seed=base64.b64decode(item["sealed_seed"]), private_key=private_key)
-        mask = mask_expand(seed, length)
+        employer = int(item["employer"])
+        mask = mask_expand(seeds.pop(employer), length)
         for cohort in cohorts:
-            if binding.employer in cohort.members:
+            if employer in cohort.members:
                 np.add(sums[cohort.key], mask, out=sums[cohort.key])
         if progress is not None:
             progress(n, total)
@@ -135,6 +193,11 @@ class OfficeApi:
         payload = {"cohort": key, "mask_sum": base64.b64encode(mask_sum.astype("<u8").tobytes()).decode()}
         self._check(self.session.post(f"{self.base}/api/v1/cycles/{cycle}/unmask/mask-sums", json=payload, timeout=self.timeout))
 
+    def exclude(self, cycle: str, unopened: list[Unopened]) -> list[dict]:
+        payload = {"exclusions": [u.as_json() for u in unopened]}
+        return self._check(self.session.post(f"{self.base}/api/v1/cycles/{cycle}/unmask/exclusions", json=payload,
+                                              timeout=self.timeout))
+
     def start(self, cycle: str) -> dict:
         return self._check(self.session.post(f"{self.base}/api/v1/cycles/{cycle}/unmask/start", timeout=self.timeout))
 
@@ -151,9 +214,22 @@ def unmask_remote(
     expect_fingerprint: str | None = None,
     say: Callable[[str], None] = print,
 ) -> dict:
-    """Download, check, compute, upload, start. Returns the service's job status."""
+    """Download, check, exclude what does not open, compute, upload, start. Returns the
+    service's job status."""
     bundle = api.bundle(cycle)
     say(f"Cycle {cycle}: {len(bundle['submissions'])} submissions, {len(bundle['cohorts'])} cohorts requested.")
+    # The guard first: nothing is opened for a request that could isolate a small group.
+    request_check(bundle, private_key=private_key, min_cohort_employers=min_cohort_employers,
+                  expect_fingerprint=expect_fingerprint)
+    _, unopened = seeds_open(bundle, private_key=private_key)
+    if unopened:
+        for u in unopened:
+            say(f"Excluding employer {u.employer} version {u.version}: {u.reason}")
+        api.exclude(cycle, unopened)
+        bundle = api.bundle(cycle)
+        say(f"Without them: {len(bundle['submissions'])} submissions, {len(bundle['cohorts'])} cohorts requested.")
+    # mask_sums_compute checks the (new) request with the same guard and refuses if a seed
+    # still does not open.
     result = mask_sums_compute(
         bundle, private_key=private_key, min_cohort_employers=min_cohort_employers,
         expect_fingerprint=expect_fingerprint,

@@ -28,9 +28,11 @@ from aggregation.metrics.rows import row_metrics
 from aggregation.models import Release, ReleaseState, UnmaskJob
 from aggregation.selectors import (
     cohort_aggregates,
+    exclusions_of,
     release_latest,
     release_next_number,
     releases_published,
+    submissions_counted,
 )
 from compact.access import SYSTEM, Principal
 from compact.errors import Conflict
@@ -38,7 +40,6 @@ from compact.models import Cycle, CycleState
 from compact.services.audit import audit_record
 from compact.services.cycles import cycle_transition
 from compact.services.guards import require_office
-from employers.selectors import submissions_frozen
 from protocol import taxonomy as taxonomy_module
 from protocol.release import ReleaseDocument, release_to_json
 
@@ -50,7 +51,7 @@ def policy_for(cycle: Cycle) -> DisclosurePolicy:
 
 
 def _atoms_by_employer(cycle: Cycle) -> dict[int, str]:
-    return {f.submission.employer_id: atom_name(f.industry, f.size_band) for f in submissions_frozen(cycle=cycle)}
+    return {f.submission.employer_id: atom_name(f.industry, f.size_band) for f in submissions_counted(cycle=cycle)}
 
 
 def release_metrics(document: ReleaseDocument, aggregates: dict, policy: DisclosurePolicy) -> dict:
@@ -106,7 +107,9 @@ def release_build_for_cycle(*, cycle: Cycle) -> Release:
         document = dataclasses.replace(
             document, policy={**document.policy, "min_cohort_employers": cycle.policy["min_cohort_employers"]}
         )
-        document = dataclasses.replace(document, metrics=release_metrics(document, aggregates, policy))
+        document = dataclasses.replace(
+            document, metrics=release_metrics(document, aggregates, policy), excluded=len(exclusions_of(cycle=cycle))
+        )
         release = Release.objects.create(
             cycle=cycle, number=number, state=ReleaseState.DRAFT, document=release_to_json(document),
             certificate=certificate, policy_version=policy.version,

@@ -27,7 +27,7 @@ from django.utils import timezone
 from aggregation.cohort_guard import Cohort, cohorts_propose
 from aggregation.dispatch import RELEASE_BUILD, UNMASK_RUN, task_enqueue_on_commit
 from aggregation.models import CohortAggregate, CohortMaskSum, UnmaskJob, UnmaskState
-from aggregation.selectors import cohort_blob_context
+from aggregation.selectors import cohort_blob_context, exclusions_of, submissions_counted
 from compact.access import SYSTEM, Principal
 from compact.at_rest import open_at_rest, seal_at_rest
 from compact.errors import Conflict, DomainError, NotFound
@@ -36,7 +36,6 @@ from compact.services.audit import audit_record
 from compact.services.cycles import cycle_transition
 from compact.services.guards import require_office
 from employers.models import FrozenSubmission, SealedSubmission
-from employers.selectors import submissions_frozen
 from employers.services.submissions import blob_context
 from protocol.layout import layout_for
 from protocol.sealing import elements_from_bytes, elements_to_bytes, ring_add
@@ -49,6 +48,17 @@ def _cohort_from_json(item: dict) -> Cohort:
     return Cohort(kind=item["kind"], value=item["value"], members=frozenset(item["members"]))
 
 
+def cohort_family_propose(*, cycle: Cycle, counted: list[FrozenSubmission]) -> list[Cohort]:
+    """The cohorts the service asks the office to unmask for these submissions (the guard's
+    proposal at the cycle's minimum); empty when there are too few employers."""
+    members = {f.submission.employer_id: (f.industry, f.size_band) for f in counted}
+    return cohorts_propose(members, min_employers=cycle.policy["min_cohort_employers"])
+
+
+def cohorts_to_json(family: list[Cohort]) -> list[dict]:
+    return [{"key": c.key, "kind": c.kind, "value": c.value, "members": sorted(c.members)} for c in family]
+
+
 @transaction.atomic
 def unmask_prepare(*, principal: Principal, cycle: Cycle) -> UnmaskJob:
     """The unmask job of a closed cycle, created with the cohort family on first call."""
@@ -59,22 +69,15 @@ def unmask_prepare(*, principal: Principal, cycle: Cycle) -> UnmaskJob:
         return existing
     if cycle.state != CycleState.CLOSED:
         raise Conflict(f"Cycle {cycle.slug} is {cycle.state}; only a closed cycle can be unmasked.")
-    frozen = submissions_frozen(cycle=cycle)
-    minimum = cycle.policy["min_cohort_employers"]
-    members = {f.submission.employer_id: (f.industry, f.size_band) for f in frozen}
-    family = cohorts_propose(members, min_employers=minimum)
+    frozen = submissions_counted(cycle=cycle)
+    family = cohort_family_propose(cycle=cycle, counted=frozen)
     if not family:
         raise Conflict(
-            f"Only {len(frozen)} employer(s) submitted; unmasking needs at least {minimum}.",
+            f"Only {len(frozen)} employer(s) submitted; unmasking needs at least "
+            f"{cycle.policy['min_cohort_employers']}.",
             code="too_few_employers",
         )
-    job = UnmaskJob.objects.create(
-        cycle=cycle,
-        cohorts=[
-            {"key": c.key, "kind": c.kind, "value": c.value, "members": sorted(c.members)} for c in family
-        ],
-        total=len(frozen),
-    )
+    job = UnmaskJob.objects.create(cycle=cycle, cohorts=cohorts_to_json(family), total=len(frozen))
     audit_record(
         principal=principal,
         action="unmask.prepared",
@@ -90,9 +93,9 @@ def unmask_bundle(*, principal: Principal, cycle: Cycle) -> dict:
     job = unmask_prepare(principal=principal, cycle=cycle)
     layout = layout_for(cycle.taxonomy)
     submissions = []
-    rows = SealedSubmission.objects.filter(frozen_in__submission_set__cycle=cycle).values_list(
-        "employer_id", "version", "masked_sha256", "sealed_seed"
-    )
+    rows = SealedSubmission.objects.filter(
+        frozen_in__submission_set__cycle=cycle, exclusion__isnull=True
+    ).values_list("employer_id", "version", "masked_sha256", "sealed_seed")
     for employer_id, version, masked_sha256, sealed_seed in rows.iterator(chunk_size=2000):
         seed = open_at_rest(bytes(sealed_seed), context=blob_context(cycle.slug, employer_id, version, "seed"))
         submissions.append(
@@ -112,6 +115,10 @@ def unmask_bundle(*, principal: Principal, cycle: Cycle) -> dict:
         "key_fingerprint": cycle.office_key_fingerprint,
         "min_cohort_employers": cycle.policy["min_cohort_employers"],
         "submissions": sorted(submissions, key=lambda x: x["employer"]),
+        "excluded": [
+            {"employer": e.submission.employer_id, "version": e.submission.version, "reason": e.reason}
+            for e in exclusions_of(cycle=cycle)
+        ],
         "cohorts": job.cohorts,
         "uploaded": sorted(job.mask_sums.values_list("cohort_key", flat=True)),
     }
@@ -229,7 +236,7 @@ def unmask_run(*, job_id: int) -> str:
     cycle = job.cycle
     layout = layout_for(cycle.taxonomy)
     cohorts = [_cohort_from_json(c) for c in job.cohorts]
-    frozen = submissions_frozen(cycle=cycle)
+    frozen = submissions_counted(cycle=cycle)
     every = int(os.environ.get("TALENT_UNMASK_CHECKPOINT_EVERY", "") or settings.UNMASK_CHECKPOINT_EVERY)
 
     start, sums = 0, {c.key: np.zeros(layout.length, dtype=np.uint64) for c in cohorts}

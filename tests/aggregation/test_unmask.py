@@ -116,14 +116,15 @@ def test_the_office_client_refuses_a_lower_minimum_than_its_own(world, populated
 
 
 def test_a_swapped_binding_makes_the_office_refuse(world, populated_cycle, office_private_key):
-    from protocol.sealing import SealingError
+    from aggregation.office.unmask_client import SeedsUnopened
 
     pop = populated_cycle(20)
     _close(world, pop.cycle)
     bundle = world.client("ana").get("/api/v1/cycles/2026/unmask").json()
     bundle["submissions"][0]["version"] = 2
-    with pytest.raises(SealingError, match="does not open under its binding"):
+    with pytest.raises(SeedsUnopened, match="does not open under its binding") as refused:
         mask_sums_compute(bundle, private_key=office_private_key)
+    assert [(u.employer, u.version) for u in refused.value.unopened] == [(bundle["submissions"][0]["employer"], 2)]
 
 
 def test_an_interrupted_run_resumes_from_its_checkpoint_with_the_right_result(
