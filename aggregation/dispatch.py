@@ -14,6 +14,7 @@ from django.db import transaction
 UNMASK_RUN = "aggregation.tasks.unmask_run"
 UNMASK_RESUME_STALLED = "aggregation.tasks.unmask_resume_stalled"
 RELEASE_BUILD = "aggregation.tasks.release_build"
+RELEASE_BUILD_RESUME_STALLED = "aggregation.tasks.release_build_resume_stalled"
 
 
 def task_enqueue_on_commit(name: str, *args) -> None:

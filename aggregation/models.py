@@ -153,3 +153,42 @@ class Release(models.Model):
     def release_document(self) -> ReleaseDocument | None:
         """The stored document read as a typed release (None for a release without one)."""
         return release_from_json(self.document) if self.document else None
+
+
+class ReleaseBuildState(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+
+
+class ReleaseBuild(models.Model):
+    """The build of one release of a cycle: queued once, run until it has written that release.
+
+    A cycle has at most one unfinished build; its ``number`` is the release it writes, so a
+    redelivered or duplicated run finds the build done (or another live run's fresh heartbeat)
+    and writes nothing. ``stage`` and ``heartbeat_at`` say how far it has got; beat re-queues a
+    build whose heartbeat stopped (a killed worker).
+    """
+
+    cycle = models.ForeignKey("compact.Cycle", on_delete=models.PROTECT, related_name="release_builds")
+    number = models.PositiveIntegerField()
+    state = models.CharField(max_length=12, choices=ReleaseBuildState.choices, default=ReleaseBuildState.QUEUED)
+    stage = models.CharField(max_length=60, default="queued")
+    attempts = models.PositiveIntegerField(default=0)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    release = models.OneToOneField(
+        Release, null=True, blank=True, on_delete=models.PROTECT, related_name="build"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["cycle", "-number"]
+        constraints = [models.UniqueConstraint(fields=["cycle", "number"], name="one_build_per_release_number")]
+
+    def __str__(self) -> str:
+        return f"build of release {self.number} of {self.cycle} ({self.state})"

@@ -9,6 +9,8 @@ from __future__ import annotations
 from aggregation.models import (
     CohortAggregate,
     Release,
+    ReleaseBuild,
+    ReleaseBuildState,
     ReleaseState,
     SubmissionExclusion,
     UnmaskJob,
@@ -59,6 +61,11 @@ def cohort_aggregates(*, cycle: Cycle) -> dict[str, Aggregate]:
         data = open_at_rest(bytes(row.elements), context=cohort_blob_context(cycle, row.key, "aggregate"))
         out[row.key] = Aggregate(layout, elements_from_bytes(data))
     return out
+
+
+def release_build_pending(*, cycle: Cycle) -> ReleaseBuild | None:
+    """The cycle's unfinished release build (queued or running), if there is one."""
+    return ReleaseBuild.objects.filter(cycle=cycle).exclude(state=ReleaseBuildState.DONE).order_by("-number").first()
 
 
 def release_latest(*, cycle: Cycle) -> Release | None:

@@ -5,10 +5,14 @@ Services queue these by name through :mod:`aggregation.dispatch`, which names th
 
 from celery import shared_task
 
-from aggregation.dispatch import RELEASE_BUILD, UNMASK_RESUME_STALLED, UNMASK_RUN
-from aggregation.services.releases import release_build_for_cycle
+from aggregation.dispatch import (
+    RELEASE_BUILD,
+    RELEASE_BUILD_RESUME_STALLED,
+    UNMASK_RESUME_STALLED,
+    UNMASK_RUN,
+)
+from aggregation.services.releases import release_build_run, release_builds_resume_stalled
 from aggregation.services.unmask import unmask_resume_stalled, unmask_run
-from compact.selectors import cycle_get_by_id
 
 
 @shared_task(name=UNMASK_RUN, acks_late=True, reject_on_worker_lost=True)
@@ -24,6 +28,13 @@ def unmask_resume_stalled_task() -> list[int]:
 
 
 @shared_task(name=RELEASE_BUILD, acks_late=True, reject_on_worker_lost=True)
-def release_build_task(cycle_id: int) -> str:
-    """Build the draft release of a freshly unmasked cycle (disclosure control and audit)."""
-    return release_build_for_cycle(cycle=cycle_get_by_id(pk=cycle_id)).state
+def release_build_task(build_id: int) -> str:
+    """Run one release build (disclosure control and audit); a redelivery writes nothing twice."""
+    release = release_build_run(build_id=build_id)
+    return release.state if release is not None else "running elsewhere"
+
+
+@shared_task(name=RELEASE_BUILD_RESUME_STALLED)
+def release_build_resume_stalled_task() -> list[int]:
+    """Re-queue release builds that stopped sending heartbeats (scheduled by beat)."""
+    return release_builds_resume_stalled()

@@ -11,6 +11,7 @@ from aggregation.models import ReleaseState
 from aggregation.reports.render import cells_for_display, html_to_pdf, report_context, report_html
 from aggregation.selectors import (
     exclusions_of,
+    release_build_pending,
     release_latest,
     release_published,
     releases_of_earlier_cycles,
@@ -67,7 +68,8 @@ def office_review(request, slug):
     cycle = cycle_or_404(request, slug)
     release = release_latest(cycle=cycle)
     context = {"cycle": cycle, "release": release, "dimension_choices": DIMENSION_CHOICES,
-               "margin": releases.policy_for(cycle).margin, "exclusions": exclusions_of(cycle=cycle)}
+               "margin": releases.policy_for(cycle).margin, "exclusions": exclusions_of(cycle=cycle),
+               "build": release_build_pending(cycle=cycle)}
     document = release.release_document() if release is not None else None
     if document is not None:
         cohorts = {c.key: c for c in document.cohorts()}

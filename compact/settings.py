@@ -223,3 +223,8 @@ REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
     "rest_framework.parsers.FormParser",
     "rest_framework.parsers.MultiPartParser",
 ]
+# A release build whose worker died is re-queued by beat, like the unmask.
+CELERY_BEAT_SCHEDULE["resume-stalled-release-builds"] = {
+    "task": "aggregation.tasks.release_build_resume_stalled",
+    "schedule": env.int("RESUME_STALLED_EVERY_SECONDS", default=120),
+}

@@ -12,8 +12,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from aggregation.disclosure.export import release_to_csv
-from aggregation.models import UnmaskJob
-from aggregation.selectors import exclusions_of, release_latest, release_published, unmask_job_get
+from aggregation.models import ReleaseBuild, UnmaskJob
+from aggregation.selectors import (
+    exclusions_of,
+    release_build_pending,
+    release_latest,
+    release_published,
+    unmask_job_get,
+)
 from aggregation.services import releases, unmask
 from aggregation.services.exclusions import REASON_MAX_CHARS, ExclusionRequest, unmask_exclude
 from compact.access import principal_of
@@ -55,6 +61,12 @@ class UnmaskStatusOut(serializers.ModelSerializer):
         model = UnmaskJob
         fields = ["cycle", "state", "total", "processed", "attempts", "resumed_from", "started_at",
                   "finished_at", "heartbeat_at", "error"]
+
+
+class ReleaseBuildOut(serializers.ModelSerializer):
+    class Meta:
+        model = ReleaseBuild
+        fields = ["number", "state", "stage", "attempts", "created_at", "started_at", "heartbeat_at", "finished_at"]
 
 
 class OfficeBase(Base):
@@ -145,12 +157,20 @@ class PublicReleaseCsvView(APIView):
 class DraftReleaseView(OfficeBase):
     @extend_schema(responses=OpenApiTypes.OBJECT, summary="The latest release, draft or published, with its audit")
     def get(self, request, slug):
-        release = release_latest(cycle=self.cycle(request, slug))
+        cycle = self.cycle(request, slug)
+        release = release_latest(cycle=cycle)
+        build = release_build_pending(cycle=cycle)
+        progress = ReleaseBuildOut(build).data if build is not None else None
         if release is None:
+            if build is not None:
+                raise NotFound(
+                    f"Release {build.number} is being built: {build.stage} (attempt {build.attempts}).",
+                    code="being_built", details={"build": progress},
+                )
             raise NotFound("No release has been built for this cycle yet.")
         return Response({
             "number": release.number, "state": release.state, "certificate": release.certificate,
-            "error": release.error, "document": release.document,
+            "error": release.error, "document": release.document, "build": progress,
         })
 
 

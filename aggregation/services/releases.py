@@ -10,8 +10,12 @@ release published before it.
 from __future__ import annotations
 
 import dataclasses
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
 
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils import timezone
 
 from aggregation.disclosure.audit import AuditError
@@ -25,10 +29,11 @@ from aggregation.disclosure.secondary import ProtectionError
 from aggregation.dispatch import RELEASE_BUILD, task_enqueue_on_commit
 from aggregation.metrics.gaps import release_gap_metrics
 from aggregation.metrics.rows import row_metrics
-from aggregation.models import Release, ReleaseState, UnmaskJob
+from aggregation.models import Release, ReleaseBuild, ReleaseBuildState, ReleaseState, UnmaskJob
 from aggregation.selectors import (
     cohort_aggregates,
     exclusions_of,
+    release_build_pending,
     release_latest,
     release_next_number,
     releases_published,
@@ -68,12 +73,147 @@ def release_metrics(document: ReleaseDocument, aggregates: dict, policy: Disclos
     }
 
 
+# --- building a release: a durable job -------------------------------------------------------
+
+# A live build writes its heartbeat this often; one silent for STALL_AFTER is taken over.
+HEARTBEAT_EVERY = timedelta(seconds=30)
+STALL_AFTER = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class ReleaseOutcome:
+    """What a build computed, before anything is stored."""
+
+    state: str
+    document: dict | None
+    certificate: dict
+    policy_version: str
+    error: str = ""
+
+
+def release_build_request(*, principal: Principal, cycle: Cycle, enqueue: bool = True) -> ReleaseBuild:
+    """Queue the build of the next release of an unmasked cycle, once: while a build is
+    unfinished, asking again returns it. Must run inside a transaction (the build is queued
+    when it commits; ``enqueue=False`` for a caller that runs it itself)."""
+    locked = Cycle.objects.select_for_update().get(pk=cycle.pk)
+    if locked.state != CycleState.UNMASKED:
+        raise Conflict(f"Cycle {locked.slug} is {locked.state}; a release is built after the unmask.")
+    pending = release_build_pending(cycle=locked)
+    if pending is not None:
+        return pending
+    build = ReleaseBuild.objects.create(
+        cycle=locked, number=release_next_number(cycle=locked), requested_by=principal.user,
+        heartbeat_at=timezone.now(),
+    )
+    audit_record(principal=principal, action="release.build_queued", obj=build, cycle=locked,
+                 details={"number": build.number})
+    if enqueue:
+        task_enqueue_on_commit(RELEASE_BUILD, build.pk)
+    return build
+
+
+def _stage(build_id: int, stage: str) -> None:
+    ReleaseBuild.objects.filter(pk=build_id).update(stage=stage, heartbeat_at=timezone.now())
+
+
+@contextmanager
+def _heartbeat(build_id: int):
+    """Keep the build's heartbeat fresh from a side thread while the LPs run in this one."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        try:
+            while not stop.wait(HEARTBEAT_EVERY.total_seconds()):
+                ReleaseBuild.objects.filter(pk=build_id).update(heartbeat_at=timezone.now())
+        finally:
+            connections.close_all()  # this thread's own connection
+
+    thread = threading.Thread(target=beat, name=f"release-build-{build_id}-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
+def _claim(build_id: int) -> ReleaseBuild | None:
+    """Mark the build running for this run; None when it is done or another run is alive."""
+    now = timezone.now()
+    with transaction.atomic():
+        build = ReleaseBuild.objects.select_for_update().select_related("cycle").get(pk=build_id)
+        if build.state == ReleaseBuildState.DONE:
+            return None
+        if build.state == ReleaseBuildState.RUNNING and build.heartbeat_at and build.heartbeat_at > now - STALL_AFTER:
+            return None
+        build.state = ReleaseBuildState.RUNNING
+        build.stage = "reading the aggregates"
+        build.attempts += 1
+        build.started_at = build.started_at or now
+        build.heartbeat_at = now
+        build.save()
+        return build
+
+
+def release_build_run(*, build_id: int) -> Release | None:
+    """Run one build: compute the release outside any lock, then store it once. Returns the
+    build's release, or None while another live run is building it. Safe to run again and at
+    the same time: whichever run finishes second finds the build done and writes nothing."""
+    build = _claim(build_id)
+    if build is None:
+        done = ReleaseBuild.objects.select_related("release").get(pk=build_id)
+        return done.release
+    with _heartbeat(build.pk):
+        outcome = release_compute(cycle=build.cycle, on_stage=lambda stage: _stage(build.pk, stage))
+    return _release_store(build_id=build.pk, outcome=outcome)
+
+
 @transaction.atomic
-def release_build_for_cycle(*, cycle: Cycle) -> Release:
-    """Build the next release of an unmasked cycle and store it (draft or refused)."""
-    cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
-    if cycle.state != CycleState.UNMASKED:
-        raise Conflict(f"Cycle {cycle.slug} is {cycle.state}; a release is built after the unmask.")
+def _release_store(*, build_id: int, outcome: ReleaseOutcome) -> Release:
+    build = ReleaseBuild.objects.select_for_update().select_related("cycle", "release").get(pk=build_id)
+    if build.state == ReleaseBuildState.DONE:
+        return build.release  # another run finished first
+    cycle = build.cycle
+    release = Release.objects.create(
+        cycle=cycle, number=build.number, state=outcome.state, document=outcome.document,
+        certificate=outcome.certificate, policy_version=outcome.policy_version, error=outcome.error,
+    )
+    build.release = release
+    build.state = ReleaseBuildState.DONE
+    build.stage = "done"
+    build.finished_at = build.heartbeat_at = timezone.now()
+    build.save()
+    audit_record(
+        principal=SYSTEM, action=f"release.{release.state}", obj=release, cycle=cycle,
+        details={"number": release.number, "attempts": build.attempts,
+                 "worst_protection_ratio": outcome.certificate.get("worst_protection_ratio")},
+    )
+    return release
+
+
+def release_builds_resume_stalled(*, now=None) -> list[int]:
+    """Re-queue builds that are unfinished and silent (never picked up, or their worker died)."""
+    now = now or timezone.now()
+    stalled = ReleaseBuild.objects.filter(
+        state__in=[ReleaseBuildState.QUEUED, ReleaseBuildState.RUNNING], heartbeat_at__lt=now - STALL_AFTER
+    )
+    ids = []
+    for build in stalled:
+        task_enqueue_on_commit(RELEASE_BUILD, build.pk)
+        ids.append(build.pk)
+    return ids
+
+
+def release_build_for_cycle(*, cycle: Cycle, principal: Principal = SYSTEM) -> Release:
+    """Build the next release of an unmasked cycle now, in this process, as a recorded build."""
+    with transaction.atomic():
+        build = release_build_request(principal=principal, cycle=cycle, enqueue=False)
+    return release_build_run(build_id=build.pk) or ReleaseBuild.objects.get(pk=build.pk).release
+
+
+def release_compute(*, cycle: Cycle, on_stage=lambda stage: None) -> ReleaseOutcome:
+    """The next release of a cycle (draft, refused or failed) computed from its aggregates:
+    disclosure control and the audit. Writes nothing and holds no lock."""
     job = UnmaskJob.objects.get(cycle=cycle)
     aggregates = cohort_aggregates(cycle=cycle)
     atoms_of = _atoms_by_employer(cycle)
@@ -89,42 +229,33 @@ def release_build_for_cycle(*, cycle: Cycle) -> Release:
         PreviousRelease(document=r.release_document(), changed_atoms=frozenset())
         for r in releases_published(cycle=cycle)
     ]
-    number = release_next_number(cycle=cycle)
+    on_stage("disclosure control and audit")
     try:
         draft = release_build(cohorts=cohorts, policy=policy, previous=previous)
     except (SolverError, ProtectionError, AuditError, HistoryError, CohortError) as exc:
         # Recorded, not lost in a worker log: the office sees why and can build again.
-        draft, failure = None, f"The release could not be built: {exc}"
-    certificate = draft.certificate.as_dict() if draft else {"passed": False, "policy_version": policy.version}
-    participants = aggregates["all"].scalar("submissions")
-    if draft is None:
-        release = Release.objects.create(
-            cycle=cycle, number=number, state=ReleaseState.FAILED, document=None,
-            certificate=certificate, policy_version=policy.version, error=failure,
+        return ReleaseOutcome(
+            state=ReleaseState.FAILED, document=None, policy_version=policy.version,
+            certificate={"passed": False, "policy_version": policy.version},
+            error=f"The release could not be built: {exc}",
         )
-    elif draft.publishable:
-        document = release_document(draft, cycle=cycle.slug, taxonomy=cycle.taxonomy, participants=participants)
-        document = dataclasses.replace(
-            document, policy={**document.policy, "min_cohort_employers": cycle.policy["min_cohort_employers"]}
-        )
-        document = dataclasses.replace(
-            document, metrics=release_metrics(document, aggregates, policy), excluded=len(exclusions_of(cycle=cycle))
-        )
-        release = Release.objects.create(
-            cycle=cycle, number=number, state=ReleaseState.DRAFT, document=release_to_json(document),
-            certificate=certificate, policy_version=policy.version,
-        )
-    else:
-        release = Release.objects.create(
-            cycle=cycle, number=number, state=ReleaseState.REFUSED, document=None,
-            certificate=certificate, policy_version=policy.version,
+    on_stage("writing the release")
+    certificate = draft.certificate.as_dict()
+    if not draft.publishable:
+        return ReleaseOutcome(
+            state=ReleaseState.REFUSED, document=None, certificate=certificate, policy_version=policy.version,
             error="; ".join(certificate.get("failures", [])[:5]) or "The audit did not pass.",
         )
-    audit_record(
-        principal=SYSTEM, action=f"release.{release.state}", obj=release, cycle=cycle,
-        details={"number": number, "worst_protection_ratio": certificate.get("worst_protection_ratio")},
+    participants = aggregates["all"].scalar("submissions")
+    document = release_document(draft, cycle=cycle.slug, taxonomy=cycle.taxonomy, participants=participants)
+    document = dataclasses.replace(
+        document, policy={**document.policy, "min_cohort_employers": cycle.policy["min_cohort_employers"]}
     )
-    return release
+    document = dataclasses.replace(
+        document, metrics=release_metrics(document, aggregates, policy), excluded=len(exclusions_of(cycle=cycle))
+    )
+    return ReleaseOutcome(state=ReleaseState.DRAFT, document=release_to_json(document), certificate=certificate,
+                          policy_version=policy.version)
 
 
 @transaction.atomic
@@ -138,9 +269,13 @@ def release_rebuild(*, principal: Principal, cycle: Cycle) -> None:
     if latest is not None and latest.state == ReleaseState.DRAFT:
         raise Conflict(f"Release {latest.number} of {cycle.slug} is a draft awaiting review; "
                        "publish it or let it stand.")
+    pending = release_build_pending(cycle=cycle)
+    if pending is not None:
+        raise Conflict(f"Release {pending.number} of {cycle.slug} is being built ({pending.stage}); "
+                       "this page shows it when it is ready.", code="build_pending")
     audit_record(principal=principal, action="release.rebuild_requested", obj=cycle, cycle=cycle,
                  details={"after": latest.number if latest else None})
-    task_enqueue_on_commit(RELEASE_BUILD, cycle.pk)
+    release_build_request(principal=principal, cycle=cycle)
 
 
 @transaction.atomic

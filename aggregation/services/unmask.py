@@ -25,9 +25,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from aggregation.cohort_guard import Cohort, cohorts_propose
-from aggregation.dispatch import RELEASE_BUILD, UNMASK_RUN, task_enqueue_on_commit
+from aggregation.dispatch import UNMASK_RUN, task_enqueue_on_commit
 from aggregation.models import CohortAggregate, CohortMaskSum, UnmaskJob, UnmaskState
 from aggregation.selectors import cohort_blob_context, exclusions_of, submissions_counted
+from aggregation.services.releases import release_build_request
 from compact.access import SYSTEM, Principal
 from compact.at_rest import open_at_rest, seal_at_rest
 from compact.errors import Conflict, DomainError, NotFound
@@ -328,7 +329,8 @@ def _unmask_finish(*, job_id: int, sums: dict[str, np.ndarray], cohorts: list[Co
     job.save()
     cycle_transition(principal=SYSTEM, cycle=cycle, to=CycleState.UNMASKED, details={"cohorts": len(cohorts)})
     if settings.RELEASE_BUILD_AFTER_UNMASK:
-        # The draft release is built by its own task once the aggregates are committed.
-        task_enqueue_on_commit(RELEASE_BUILD, cycle.pk)
+        # The build is recorded with the aggregates, so it survives a lost task message (beat
+        # re-queues it); its task runs once they are committed.
+        release_build_request(principal=SYSTEM, cycle=cycle)
     return job.state
 
