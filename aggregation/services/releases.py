@@ -141,7 +141,7 @@ def _claim(build_id: int) -> ReleaseBuild | None:
     """Mark the build running for this run; None when it is done or another run is alive."""
     now = timezone.now()
     with transaction.atomic():
-        build = ReleaseBuild.objects.select_for_update().select_related("cycle").get(pk=build_id)
+        build = ReleaseBuild.objects.select_for_update(of=("self",)).select_related("cycle").get(pk=build_id)
         if build.state == ReleaseBuildState.DONE:
             return None
         if build.state == ReleaseBuildState.RUNNING and build.heartbeat_at and build.heartbeat_at > now - STALL_AFTER:
@@ -170,7 +170,7 @@ def release_build_run(*, build_id: int) -> Release | None:
 
 @transaction.atomic
 def _release_store(*, build_id: int, outcome: ReleaseOutcome) -> Release:
-    build = ReleaseBuild.objects.select_for_update().select_related("cycle", "release").get(pk=build_id)
+    build = ReleaseBuild.objects.select_for_update(of=("self",)).select_related("cycle", "release").get(pk=build_id)
     if build.state == ReleaseBuildState.DONE:
         return build.release  # another run finished first
     cycle = build.cycle

@@ -254,7 +254,10 @@ def test_the_release_states_participants_and_exclusions(
     release = Release.objects.get()
     assert release.state == "draft", release.error
     assert release.document["participants"] == 11 and release.document["excluded"] == 1
-    assert list(release.document)[:6] == ["format", "cycle", "taxonomy", "participants", "excluded", "policy"]
+    from protocol.release import release_to_json
+
+    written = release_to_json(release.release_document())  # PostgreSQL's jsonb keeps no key order
+    assert list(written)[:6] == ["format", "cycle", "taxonomy", "participants", "excluded", "policy"]
     html = report_html(release.release_document())
     assert "11 employers took part. 1 more submitted, but their submissions could not be opened" in html
     from django.test import Client
