@@ -165,8 +165,8 @@ class ReleaseBuild(models.Model):
     """The build of one release of a cycle: queued once, run until it has written that release.
 
     A cycle has at most one unfinished build; its ``number`` is the release it writes, so a
-    redelivered or duplicated run finds the build done (or another live run's fresh heartbeat)
-    and writes nothing. ``stage`` and ``heartbeat_at`` say how far it has got; beat re-queues a
+    redelivered or duplicated run finds the build done (or another live run: a fresh heartbeat
+    from a ``runner`` that is not a dead process on this host) and writes nothing. ``stage`` and ``heartbeat_at`` say how far it has got; beat re-queues a
     build whose heartbeat stopped (a killed worker).
     """
 
@@ -175,6 +175,7 @@ class ReleaseBuild(models.Model):
     state = models.CharField(max_length=12, choices=ReleaseBuildState.choices, default=ReleaseBuildState.QUEUED)
     stage = models.CharField(max_length=60, default="queued")
     attempts = models.PositiveIntegerField(default=0)
+    runner = models.CharField(max_length=200, blank=True, default="", help_text="host:pid of the run that claimed it")
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -186,6 +186,8 @@ def celery_worker_process(django_db_setup, django_db_blocker):
         # Slow the unmask down and checkpoint often, so a test can kill the worker mid-run.
         "TALENT_UNMASK_PAUSE_SECONDS": "0.15",
         "TALENT_UNMASK_CHECKPOINT_EVERY": "4",
+        # And pause a release build before its LPs, so a test can kill the worker mid-build.
+        "TALENT_RELEASE_BUILD_PAUSE_SECONDS": "2",
         # The worker tests are about the unmask; a release build queued after it would hold
         # the test database past the test's end.
         "RELEASE_BUILD_AFTER_UNMASK": "0",

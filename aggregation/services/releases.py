@@ -10,7 +10,10 @@ release published before it.
 from __future__ import annotations
 
 import dataclasses
+import os
+import socket
 import threading
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -137,17 +140,42 @@ def _heartbeat(build_id: int):
         thread.join()
 
 
+def _this_runner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _runner_alive(runner: str) -> bool:
+    """Whether the run that claimed a build may still be running. Only a process on this host
+    can be checked; a run elsewhere counts as alive while its heartbeat is fresh."""
+    host, _, pid = runner.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _claim(build_id: int) -> ReleaseBuild | None:
-    """Mark the build running for this run; None when it is done or another run is alive."""
+    """Mark the build running for this run; None when it is done or another run is alive.
+
+    A worker whose pool process was killed redelivers the task at once (acks-late, rejected on
+    worker loss): the dead run's heartbeat is still fresh, but its process is gone, so the new
+    run takes over without waiting for beat."""
     now = timezone.now()
     with transaction.atomic():
         build = ReleaseBuild.objects.select_for_update(of=("self",)).select_related("cycle").get(pk=build_id)
         if build.state == ReleaseBuildState.DONE:
             return None
-        if build.state == ReleaseBuildState.RUNNING and build.heartbeat_at and build.heartbeat_at > now - STALL_AFTER:
+        fresh = build.heartbeat_at is not None and build.heartbeat_at > now - STALL_AFTER
+        if build.state == ReleaseBuildState.RUNNING and fresh and _runner_alive(build.runner):
             return None
         build.state = ReleaseBuildState.RUNNING
         build.stage = "reading the aggregates"
+        build.runner = _this_runner()
         build.attempts += 1
         build.started_at = build.started_at or now
         build.heartbeat_at = now
@@ -204,6 +232,13 @@ def release_builds_resume_stalled(*, now=None) -> list[int]:
     return ids
 
 
+def _pause() -> None:
+    # A test hook: lets the fault-tolerance test kill a worker in the middle of a build.
+    pause = float(os.environ.get("TALENT_RELEASE_BUILD_PAUSE_SECONDS", "0") or 0)
+    if pause:
+        time.sleep(pause)
+
+
 def release_build_for_cycle(*, cycle: Cycle, principal: Principal = SYSTEM) -> Release:
     """Build the next release of an unmasked cycle now, in this process, as a recorded build."""
     with transaction.atomic():
@@ -230,6 +265,7 @@ def release_compute(*, cycle: Cycle, on_stage=lambda stage: None) -> ReleaseOutc
         for r in releases_published(cycle=cycle)
     ]
     on_stage("disclosure control and audit")
+    _pause()
     try:
         draft = release_build(cohorts=cohorts, policy=policy, previous=previous)
     except (SolverError, ProtectionError, AuditError, HistoryError, CohortError) as exc:

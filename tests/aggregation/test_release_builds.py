@@ -115,3 +115,26 @@ def test_the_build_is_recorded_with_the_unmask_so_a_lost_task_message_is_resumed
     assert body["state"] == "draft" and body["build"] is None
     review = page.get("/office/cycles/2026/review/").content.decode()
     assert "is being built" not in review and "Publish release 1" in review
+
+
+def test_a_redelivered_build_takes_over_at_once_from_a_dead_process_on_this_host(world, unmasked):  # noqa: F811
+    import socket
+
+    cycle = Cycle.objects.get(slug="2026")
+    build = _request_build(cycle)
+    # As a killed pool process leaves it: running, a fresh heartbeat, a pid that no longer exists.
+    ReleaseBuild.objects.filter(pk=build.pk).update(
+        state="running", attempts=1, heartbeat_at=timezone.now(), runner=f"{socket.gethostname()}:999999999"
+    )
+    assert release_build_task(build.pk) == "draft"
+    build.refresh_from_db()
+    assert build.attempts == 2 and Release.objects.count() == 1
+    # A run on another host is trusted while its heartbeat is fresh.
+    other = _request_build_after_refusal(cycle)
+    ReleaseBuild.objects.filter(pk=other.pk).update(state="running", heartbeat_at=timezone.now(), runner="elsewhere:1")
+    assert release_build_task(other.pk) == "running elsewhere"
+
+
+def _request_build_after_refusal(cycle) -> ReleaseBuild:
+    Release.objects.filter(cycle=cycle).update(state="refused")
+    return _request_build(cycle)
