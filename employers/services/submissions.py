@@ -13,7 +13,7 @@ import hmac
 import json
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -102,11 +102,35 @@ def _check_against_cycle(envelope, *, cycle: Cycle, employer) -> None:
         )
 
 
-@transaction.atomic
+def _refuse_unless_open(cycle: Cycle) -> None:
+    if cycle.state != CycleState.OPEN:
+        when = f" on {cycle.closed_at:%Y-%m-%d %H:%M}" if cycle.closed_at else ""
+        verb = "has not opened yet" if cycle.state == CycleState.DRAFT else f"closed{when}"
+        raise Conflict(
+            f"Cycle {cycle.slug} {verb}; it accepts no submissions.", code="cycle_not_open"
+        )
+
+
+def _cycle_locked_for_submission(pk: int) -> Cycle:
+    """The cycle row under a lock that submissions share and that closing the cycle waits for
+    (PostgreSQL ``FOR SHARE``): many employers store at once, and a close never freezes while
+    a submission that passed the open check is still uncommitted. Elsewhere an exclusive lock
+    (SQLite serialises writers anyway)."""
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(Cycle._meta.db_table)
+        return Cycle.objects.raw(f"SELECT * FROM {table} WHERE id = %s FOR SHARE", [pk])[0]
+    return Cycle.objects.select_for_update().get(pk=pk)
+
+
 def submission_accept(
     *, principal: Principal, cycle: Cycle, document, received_via: str, body_bytes: int
 ) -> SealedSubmission:
-    """Store one sealed submission, or refuse it with a message naming what is wrong."""
+    """Store one sealed submission, or refuse it with a message naming what is wrong.
+
+    The expensive part — parsing and hashing the envelope, encrypting its blobs at rest — runs
+    before any lock. Only the last step holds one, shared with other submissions: the open
+    check, the version order and the insert, so a submission is either stored before the cycle
+    closes (and frozen with it) or refused."""
     require_employer(principal)
     employer = principal.employer
     if body_bytes > settings.SEALED_SUBMISSION_MAX_BYTES:
@@ -115,28 +139,62 @@ def submission_accept(
             f"{settings.SEALED_SUBMISSION_MAX_BYTES:,}.",
             code="too_large",
         )
-    cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
+    # Unlocked: the office key, taxonomy and layout are fixed once a cycle opens, and the state
+    # is checked again under the lock below.
+    cycle = Cycle.objects.get(pk=cycle.pk)
     if not Enrollment.objects.filter(cycle=cycle, employer=employer).exists():
         raise NotAllowed(
             f"{employer.name} is not enrolled in cycle {cycle.slug}; use your invitation code first.",
             code="not_enrolled",
         )
-    if cycle.state != CycleState.OPEN:
-        when = f" on {cycle.closed_at:%Y-%m-%d %H:%M}" if cycle.closed_at else ""
-        verb = "has not opened yet" if cycle.state == CycleState.DRAFT else f"closed{when}"
-        raise Conflict(
-            f"Cycle {cycle.slug} {verb}; it accepts no submissions.", code="cycle_not_open"
-        )
+    _refuse_unless_open(cycle)
     try:
         envelope = envelope_parse(document)
     except SealingError as exc:
         raise DomainError(str(exc), code="bad_envelope") from None
     _check_against_cycle(envelope, cycle=cycle, employer=employer)
+    version = envelope.binding.version
+    _version_check(cycle=cycle, employer=employer, version=version)
+    masked_vector = seal_at_rest(envelope.masked_bytes, context=blob_context(cycle.slug, employer.pk, version, "masked"))
+    sealed_seed = seal_at_rest(envelope.sealed_seed, context=blob_context(cycle.slug, employer.pk, version, "seed"))
+    with transaction.atomic():
+        cycle = _cycle_locked_for_submission(cycle.pk)
+        _refuse_unless_open(cycle)
+        _version_check(cycle=cycle, employer=employer, version=version)
+        try:
+            with transaction.atomic():
+                submission = SealedSubmission.objects.create(
+                    cycle=cycle,
+                    employer=employer,
+                    version=version,
+                    received_via=received_via,
+                    late=timezone.now() > cycle.deadline,
+                    layout_id=envelope.binding.layout,
+                    key_fingerprint=envelope.binding.key_fingerprint,
+                    masked_sha256=envelope.binding.masked_sha256,
+                    envelope_bytes=body_bytes,
+                    masked_vector=masked_vector,
+                    sealed_seed=sealed_seed,
+                )
+        except IntegrityError:
+            raise Conflict(f"Version {version} was stored a moment ago; seal again as a newer one.") from None
+        audit_record(
+            principal=principal,
+            action="submission.accepted",
+            obj=submission,
+            cycle=cycle,
+            employer=employer,
+            details={"version": version, "late": submission.late, "via": received_via},
+        )
+    return submission
+
+
+def _version_check(*, cycle: Cycle, employer, version: int) -> None:
+    """Refuse a version that is not newer than the employer's latest, or too far ahead of it."""
     latest = (
         SealedSubmission.objects.filter(cycle=cycle, employer=employer).aggregate(v=Max("version"))["v"]
         or 0
     )
-    version = envelope.binding.version
     if version <= latest:
         raise Conflict(
             f"Version {version} is not newer than your latest submission (version {latest}); "
@@ -153,36 +211,6 @@ def submission_accept(
             code="version_out_of_range",
             details={"latest_version": latest, "lowest": latest + 1, "highest": highest},
         )
-    try:
-        with transaction.atomic():
-            submission = SealedSubmission.objects.create(
-                cycle=cycle,
-                employer=employer,
-                version=version,
-                received_via=received_via,
-                late=timezone.now() > cycle.deadline,
-                layout_id=envelope.binding.layout,
-                key_fingerprint=envelope.binding.key_fingerprint,
-                masked_sha256=envelope.binding.masked_sha256,
-                envelope_bytes=body_bytes,
-                masked_vector=seal_at_rest(
-                    envelope.masked_bytes, context=blob_context(cycle.slug, employer.pk, version, "masked")
-                ),
-                sealed_seed=seal_at_rest(
-                    envelope.sealed_seed, context=blob_context(cycle.slug, employer.pk, version, "seed")
-                ),
-            )
-    except IntegrityError:
-        raise Conflict(f"Version {version} was stored a moment ago; seal again as a newer one.") from None
-    audit_record(
-        principal=principal,
-        action="submission.accepted",
-        obj=submission,
-        cycle=cycle,
-        employer=employer,
-        details={"version": version, "late": submission.late, "via": received_via},
-    )
-    return submission
 
 
 def submissions_latest(*, cycle: Cycle):
