@@ -168,7 +168,8 @@ def unmask_start(*, principal: Principal, cycle: Cycle) -> UnmaskJob:
             code="mask_sums_missing",
         )
     job.state = UnmaskState.QUEUED
-    job.save(update_fields=["state"])
+    job.heartbeat_at = timezone.now()  # a queued job that never starts is resumed like a stalled one
+    job.save(update_fields=["state", "heartbeat_at"])
     audit_record(principal=principal, action="unmask.started", obj=job, cycle=cycle)
     task_enqueue_on_commit(UNMASK_RUN, job.pk)
     return job

@@ -138,3 +138,44 @@ def test_a_redelivered_build_takes_over_at_once_from_a_dead_process_on_this_host
 def _request_build_after_refusal(cycle) -> ReleaseBuild:
     Release.objects.filter(cycle=cycle).update(state="refused")
     return _request_build(cycle)
+
+
+def test_a_broker_down_at_commit_delays_the_work_and_beat_queues_it_again(
+    world, populated_cycle, office_private_key, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The unmask start commits even when the broker refuses the task; the job stays queued with
+    a heartbeat, so beat's resume finds it once the broker is back."""
+    import base64
+
+    from celery import current_app
+    from kombu.exceptions import OperationalError
+
+    from aggregation.models import UnmaskJob
+    from aggregation.office.unmask_client import mask_sums_compute
+    from aggregation.services import unmask as unmask_service
+    from compact.services.cycles import cycle_close
+
+    pop = populated_cycle(10)
+    cycle_close(principal=world.principal("ana"), cycle=pop.cycle)
+    ana = world.client("ana")
+    bundle = ana.get("/api/v1/cycles/2026/unmask").json()
+    for key, mask_sum in mask_sums_compute(bundle, private_key=office_private_key).sums.items():
+        ana.post("/api/v1/cycles/2026/unmask/mask-sums",
+                 {"cohort": key, "mask_sum": base64.b64encode(mask_sum.astype("<u8").tobytes()).decode()}, format="json")
+    task = current_app.tasks["aggregation.tasks.unmask_run"]
+
+    def refused(*args):
+        raise OperationalError("Error 111 connecting to redis:6379. Connection refused.")
+
+    monkeypatch.setattr(task, "delay", refused)
+    with django_capture_on_commit_callbacks(execute=True):
+        started = ana.post("/api/v1/cycles/2026/unmask/start")
+    assert started.status_code == 200 and started.json()["state"] == "queued"
+    job = UnmaskJob.objects.get()
+    assert job.state == "queued" and job.heartbeat_at is not None
+    monkeypatch.undo()
+    assert unmask_service.unmask_resume_stalled() == []
+    later = timezone.now() + unmask_service.STALL_AFTER + timedelta(seconds=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert unmask_service.unmask_resume_stalled(now=later) == [job.pk]
+    assert UnmaskJob.objects.get().state == "done" and Cycle.objects.get(slug="2026").state == "unmasked"
