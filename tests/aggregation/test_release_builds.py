@@ -133,6 +133,11 @@ def test_a_redelivered_build_takes_over_at_once_from_a_dead_process_on_this_host
     other = _request_build_after_refusal(cycle)
     ReleaseBuild.objects.filter(pk=other.pk).update(state="running", heartbeat_at=timezone.now(), runner="elsewhere:1")
     assert release_build_task(other.pk) == "running elsewhere"
+    page = Client()
+    page.force_login(world.ana)
+    review = page.get("/office/cycles/2026/review/").content.decode()
+    assert "Release 2 is being built" in review and "queued (running)" in review
+    assert "Release 1: <strong>Refused by the audit</strong>" in review and "Build the release again" not in review
 
 
 def _request_build_after_refusal(cycle) -> ReleaseBuild:
