@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from compact.access import principal_of
-from compact.errors import NotFound
+from compact.errors import DomainError, NotFound
 from compact.json_bodies import BodyRefused, json_body_load
 from compact.pages import cycle_or_404, employer_required, form_errors, run_service
 from compact.selectors import cycle_get_for_enrolment, cycles_visible
@@ -131,38 +131,47 @@ def employer_cycle_key(request, slug):
     return response
 
 
+def _upload_refused(request, slug, message: str, *, status: int):
+    """The cycle page again, with what is wrong with the upload, answered with ``status``."""
+    messages.error(request, message)
+    return render(request, "employers/cycle.html", employer_cycle_context(request, slug), status=status)
+
+
 @employer_required
 @require_POST
 def employer_submit(request, slug):
-    """Upload a sealed file made by the client on the employer's own machine."""
+    """Upload a sealed file made by the client on the employer's own machine.
+
+    A refused upload is answered with its status (400 for a file that is not a sealed file,
+    413 for one too large, the service's own status otherwise) and the page saying why."""
 
     principal = principal_of(request)
     cycle = cycle_or_404(request, slug)
     upload = request.FILES.get("sealed")
     if upload is None:
-        messages.error(request, "Choose the sealed file (sealed.json) to upload.")
-        return redirect("employer-cycle", slug=slug)
+        return _upload_refused(request, slug, "Choose the sealed file (sealed.json) to upload.", status=400)
     if upload.size > settings.SEALED_SUBMISSION_MAX_BYTES:
-        messages.error(
-            request,
+        return _upload_refused(
+            request, slug,
             f"{upload.name} is {upload.size:,} bytes; a sealed file is at most "
             f"{settings.SEALED_SUBMISSION_MAX_BYTES:,}. Is it the sealed file, not the extract?",
+            status=413,
         )
-        return redirect("employer-cycle", slug=slug)
     raw = upload.read()
     try:
         document = json_body_load(raw, what="It", max_bytes=settings.SEALED_SUBMISSION_MAX_BYTES)
     except BodyRefused as exc:
-        messages.error(request, f"{upload.name} is not a sealed file. {exc.message} Upload the sealed.json the client wrote.")
-        return redirect("employer-cycle", slug=slug)
-    submission = run_service(
-        request,
-        lambda: submission_accept(
+        return _upload_refused(
+            request, slug, f"{upload.name} is not a sealed file. {exc.message} Upload the sealed.json the client wrote.",
+            status=400,
+        )
+    try:
+        submission = submission_accept(
             principal=principal, cycle=cycle, document=document, received_via="web", body_bytes=len(raw)
-        ),
-    )
-    if submission is not None:
-        messages.success(request, f"Version {submission.version} received. Download its receipt below.")
+        )
+    except DomainError as exc:
+        return _upload_refused(request, slug, f"{upload.name} was not accepted: {exc.message}", status=exc.status)
+    messages.success(request, f"Version {submission.version} received. Download its receipt below.")
     return redirect("employer-cycle", slug=slug)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import io
 import json
 
@@ -85,8 +86,8 @@ def test_an_uploaded_sealed_file_nested_100000_deep_is_explained_on_the_page(wor
     alice = signed_in(world, "alice")
     upload = io.BytesIO(DEEP)
     upload.name = "sealed.json"
-    response = alice.post("/employer/cycles/2026/submit", {"sealed": upload}, follow=True)
-    assert response.status_code == 200
+    response = alice.post("/employer/cycles/2026/submit", {"sealed": upload})
+    assert response.status_code == 400
     page = response.content.decode()
     assert "sealed.json is not a sealed file. It is JSON nested 100,000 levels deep" in page
     assert SealedSubmission.objects.count() == 0
@@ -131,5 +132,8 @@ def test_a_version_out_of_range_is_explained_on_the_upload_page(world, cycle):
     doc["version"] = 2**40
     upload = io.BytesIO(json.dumps(doc).encode())
     upload.name = "sealed.json"
-    page = alice.post("/employer/cycles/2026/submit", {"sealed": upload}, follow=True).content.decode()
-    assert "version is 1,099,511,627,776; a version is a whole number from 1 to 2,147,483,647" in page
+    response = alice.post("/employer/cycles/2026/submit", {"sealed": upload})
+    assert response.status_code == 400
+    assert ("sealed.json was not accepted: The sealed file's version is 1,099,511,627,776; a version is a whole "
+            "number from 1 to 2,147,483,647.") in html.unescape(response.content.decode())
+    assert SealedSubmission.objects.count() == 0

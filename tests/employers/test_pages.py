@@ -56,10 +56,10 @@ def test_upload_mistakes_are_explained(world, cycle):
     alice = signed_in(world, "alice")
     extract = io.BytesIO(b"Employee ID,Salary\n1,85000\n")
     extract.name = "payroll.csv"
-    page = alice.post("/employer/cycles/2026/submit", {"sealed": extract}, follow=True).content.decode()
-    assert "payroll.csv is not a sealed file" in page
-    page = alice.post("/employer/cycles/2026/submit", {}, follow=True).content.decode()
-    assert "Choose the sealed file" in page
+    response = alice.post("/employer/cycles/2026/submit", {"sealed": extract})
+    assert response.status_code == 400 and "payroll.csv is not a sealed file" in response.content.decode()
+    response = alice.post("/employer/cycles/2026/submit", {})
+    assert response.status_code == 400 and "Choose the sealed file" in response.content.decode()
     tampered = altered_after_sealing(json.loads(sealed_file(alice).getvalue()))
     upload = io.BytesIO(json.dumps(tampered).encode())
     upload.name = "sealed.json"
