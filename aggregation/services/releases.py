@@ -5,6 +5,11 @@ every table of every unmasked cohort, primary and joint secondary suppression, r
 the audit gate. A release whose audit fails is stored as refused, without a document, and can
 never be published. A correction (a later release of the same cycle) is audited against every
 release published before it.
+
+Building is a durable job (``ReleaseBuild``): requested once per release number, with at most
+one unfinished build per cycle; a run computes with no lock held and stores its release in one
+short transaction only if the build is not done yet, so a redelivered, duplicated or resumed
+run never writes a second release. Beat re-queues a build whose heartbeat stopped.
 """
 
 from __future__ import annotations
