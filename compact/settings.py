@@ -212,7 +212,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="WARNING")},
 }
 
-# --- Robustness (issue 17): bad bodies and database outages ------------------------------
+# --- Robustness (issue 17): bad bodies, database outages, durable release builds -------
 # A database that stops answering gives a 503 with Retry-After (JSON on /api/), not a 500.
 MIDDLEWARE += ["compact.outage.DatabaseOutageMiddleware"]
 DATABASE_OUTAGE_RETRY_AFTER_SECONDS = env.int("DATABASE_OUTAGE_RETRY_AFTER_SECONDS", default=30)
