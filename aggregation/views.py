@@ -18,7 +18,7 @@ from aggregation.selectors import (
 )
 from aggregation.services import releases
 from compact.access import principal_of
-from compact.errors import NotFound
+from compact.errors import DomainError, NotFound
 from compact.models import Cycle
 from compact.pages import cycle_or_404, office_required, run_service
 from compact.selectors import cycle_get_published
@@ -89,8 +89,49 @@ def office_review(request, slug):
             "earlier": _earlier_headlines(cycle),
             "suppressed_count": sum(1 for c in cells if c["status"] == "suppressed"),
             "charts": _review_charts(document),
+            "plan": document.plan.get("decisions", []),
+            "utility": document.utility,
         })
+    if cycle.state == "unmasked" and release is not None:
+        context.update(_plan_form(request, cycle, context.get("plan", [])))
     return render(request, "aggregation/office_review.html", context)
+
+
+PLAN_FIELD = "plan:"
+
+
+def _plan_choices_of(data) -> dict[str, str]:
+    return {k[len(PLAN_FIELD):]: v for k, v in data.items() if k.startswith(PLAN_FIELD)}
+
+
+def _plan_form(request, cycle, decisions: list[dict]) -> dict:
+    """The plan override form: each cohort's current choice, and a preview when asked."""
+    stored = releases.plan_choices(cycle)
+    rows = [{"cohort": d["cohort"], "title": d["title"], "choice": stored.get(d["cohort"], "plan")}
+            for d in decisions if d["cohort"] != "all"]
+    out = {"plan_rows": rows, "plan_field": PLAN_FIELD}
+    if request.GET.get("preview"):
+        asked = _plan_choices_of(request.GET)
+        for row in rows:
+            row["choice"] = asked.get(row["cohort"], row["choice"])
+        try:
+            out["preview"] = releases.release_plan_preview(
+                principal=principal_of(request), cycle=cycle, choices=asked)
+        except DomainError as exc:
+            out["preview_error"] = exc.message
+    return out
+
+
+@office_required
+@require_POST
+def office_plan(request, slug):
+    """Build the next release with the office's plan overrides."""
+    cycle = cycle_or_404(request, slug)
+    choices = _plan_choices_of(request.POST)
+    run_service(request, lambda: releases.release_plan_set(
+        principal=principal_of(request), cycle=cycle, choices=choices),
+        success="The release is being built with your plan; this page shows it when it is ready.")
+    return redirect("office-review", slug=slug)
 
 
 def _review_charts(document: ReleaseDocument) -> list[dict]:

@@ -29,8 +29,6 @@ from compact.services import cycles, invitations, people
 SLUG = "2026"
 DEMO_PASSWORD = "demo passphrase 2026"
 OFFICE_PASSPHRASE = "office passphrase for the demo"
-INDUSTRIES = ("IT", "Healthcare and Wellness", "Financial Services")
-SIZES = (("50-199", 140), ("200-499", 330), ("500+", 800))
 
 
 class _ThreadingServer(ThreadingMixIn, WSGIServer):
@@ -125,24 +123,27 @@ class DemoRun:
     # --- employers ---------------------------------------------------------------------
     def _employers(self) -> None:
         from employers.services.organisations import api_key_create, employer_create
+        from populations.extracts import compact_draw
 
+        self.compact = compact_draw(self.employers, seed=self.seed)
         for i in range(self.employers):
-            band, typical = SIZES[(i // len(INDUSTRIES)) % len(SIZES)]
             employer = employer_create(
                 principal=self.analyst,
                 name=f"Demo Employer {i + 1:02d}",
-                industry=INDUSTRIES[i % len(INDUSTRIES)],
-                size_band=band,
+                industry=self.compact.industries[i],
+                size_band=self.compact.size_bands[i],
             )
             user = people.person_create(
                 principal=self.admin, username=f"hr{i + 1:02d}", email=f"hr{i + 1:02d}@example.org",
                 password=DEMO_PASSWORD, role="employer", employer=employer,
             )
-            member = DemoEmployer(employer=employer, user=user, size=max(40, int(typical * self.rng.uniform(0.6, 1.4))))
+            member = DemoEmployer(employer=employer, user=user, size=int(self.compact.roster.size[i]))
             _, member.api_key = api_key_create(principal=principal_for_user(user), employer=employer, name="payroll")
             self.cast.append(member)
-        self._step(f"{len(self.cast)} employers registered in {len(INDUSTRIES)} industries and "
-                   f"{len(SIZES)} size bands, each with a staff account and an API key.")
+        self._step(f"{len(self.cast)} employers registered in {len(set(self.compact.industries))} industries "
+                   f"and {len(set(self.compact.size_bands))} size bands (a realistic compact: uneven "
+                   "industries, sizes from 10 to 20,000, one employer dominating a job), each with a "
+                   "staff account and an API key.")
 
     def _enrol_and_open(self) -> None:
         for member in self.cast:
@@ -157,8 +158,9 @@ class DemoRun:
         from employers.client.check import check_extract
         from employers.client.commands.submit import submission_send
         from employers.client.cyclekey import seal_target_load
-        from employers.client.synthetic import synthetic_employees, write_csv, write_xlsx
+        from employers.client.synthetic import write_csv, write_xlsx
         from employers.client.vector import vector_from
+        from populations.extracts import extract_frame
         from protocol.layout import layout_for
         from protocol.sealing import seal
 
@@ -166,7 +168,7 @@ class DemoRun:
         for i, member in enumerate(self.cast):
             folder = self.out / "employers" / f"employer-{i + 1:02d}"
             folder.mkdir(parents=True, exist_ok=True)
-            frame = synthetic_employees(n=member.size, seed=self.seed * 1000 + i)
+            frame = extract_frame(self.compact, i)
             member.extract = (write_xlsx(frame, folder / "payroll.xlsx", title_rows=("Payroll extract",))
                               if i % 4 == 3 else write_csv(frame, folder / "payroll.csv"))
             headers = {"Authorization": f"Api-Key {member.api_key}"}

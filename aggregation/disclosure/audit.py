@@ -114,6 +114,8 @@ class AuditCertificate:
     worst_measure: str | None
     worst_ratio_exact: bool
     exact_disclosures: int
+    narrowest_interval: float | None
+    remainder_targets: int
     cells_short: int
     targets: int
     lps: int
@@ -133,6 +135,9 @@ class AuditCertificate:
                 else round(self.worst_protection_ratio, 4)
             ),
             "exact_disclosures": self.exact_disclosures,
+            "narrowest_interval": (
+                None if self.narrowest_interval is None else round(self.narrowest_interval, 4)
+            ),
         }
 
     def as_dict(self) -> dict:
@@ -143,6 +148,8 @@ class AuditCertificate:
             "worst_measure": self.worst_measure,
             "worst_ratio_exact": self.worst_ratio_exact,
             "exact_disclosures": self.exact_disclosures,
+            "narrowest_interval": self.narrowest_interval,
+            "remainder_targets": self.remainder_targets,
             "cells_short": self.cells_short,
             "targets": self.targets,
             "lps": self.lps,
@@ -173,14 +180,24 @@ class Target:
     high: float = 0.0
     low_exact: bool = False
     high_exact: bool = False
+    exact_width: float = 0.0
+    remainder: bool = False
 
     def ratio(self) -> float:
         return min(self.value - self.low, self.high - self.value) / self.value
 
+    def width(self) -> float:
+        return self.high - self.low
+
+    def recovered(self) -> bool:
+        """Pinned down: the attacker's interval is narrower than ``exact_width`` of the value
+        (at least the solver's slack), an exact disclosure by the release's own definition."""
+        return self.width() < max(self.exact_width, 2 * SLACK) * max(1.0, self.value)
+
     def low_ok(self) -> bool:
         """The lower side is protected (for a secondary cell: the cell is not pinned down)."""
         if not self.primary:
-            return self.value - self.low > 2 * SLACK * max(1.0, self.value)
+            return not self.recovered()
         if self.need_down >= self.value:
             # The attacker must not be able to exclude that the cell is empty.
             return self.low <= SLACK * max(1.0, self.value)
@@ -188,7 +205,7 @@ class Target:
 
     def high_ok(self) -> bool:
         if not self.primary:
-            return self.high - self.low > 2 * SLACK * max(1.0, self.value)
+            return not self.recovered()
         return self.high - self.value >= self.need_up * (1 + SLACK) + SLACK
 
     def ok(self, side: str) -> bool:
@@ -411,8 +428,14 @@ class TenureLift:
 def audit_targets(
     space: ReleaseSpace, status: np.ndarray, policy: DisclosurePolicy
 ) -> list[Target]:
+    """Every suppressed cell and measure of the published cohorts, and every cell of an
+    unpublished remainder that fails the primary rules. A primary cell needs the margin each
+    way; a secondary one an interval at least ``exact_width`` of its value wide (narrower, it
+    protects nothing: the release publishes it instead)."""
     measures = policy.protected_measures
     flat = status.ravel()
+    published_cohort = np.repeat([c.published for c in space.cohorts], space.n_cells)
+    width = policy.exact_width
     out = []
     for m in measures:
         values = space.scaled(m)
@@ -421,11 +444,16 @@ def audit_targets(
             if value <= 0:
                 continue
             primary = bool(flat[g] == CellStatus.PRIMARY)
-            need = policy.margin * value
-            up = max(need, float(policy.headcount_protection_people)) if m == "headcount" else need
+            if primary:
+                need = policy.margin * value
+                up = max(need, float(policy.headcount_protection_people)) if m == "headcount" else need
+                down = min(value, up)
+            else:
+                up = down = width * value
             out.append(
-                Target(int(g), m, value, primary, need_down=min(value, up), need_up=up,
-                       low=value, high=value)
+                Target(int(g), m, value, primary, need_down=down, need_up=up,
+                       low=value, high=value, exact_width=width,
+                       remainder=not bool(published_cohort[g]))
             )
     return out
 
@@ -638,8 +666,9 @@ def audit_release(
         solve_seconds += audit.solver.seconds
     primary = [t for t in targets if t.primary]
     short = [t for t in targets if t.short()]
-    exact = [t for t in targets if t.high - t.low <= SLACK * max(1.0, t.value)]
+    exact = [t for t in targets if t.recovered()]
     worst = min(primary, key=Target.ratio) if primary else None
+    narrowest = min(targets, key=lambda t: t.width() / t.value) if targets else None
     worst_exact = worst is None or (worst.low_exact and worst.high_exact)
     certificate = AuditCertificate(
         policy_version=policy.version,
@@ -648,6 +677,8 @@ def audit_release(
         worst_measure=None if worst is None else worst.measure,
         worst_ratio_exact=worst_exact,
         exact_disclosures=len({(t.cell, t.measure) for t in exact}),
+        narrowest_interval=None if narrowest is None else narrowest.width() / narrowest.value,
+        remainder_targets=len({t.cell for t in targets if t.remainder}),
         cells_short=len({t.cell for t in short}),
         targets=len(targets),
         lps=lps,

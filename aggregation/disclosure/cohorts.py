@@ -10,6 +10,10 @@ Guarantees:
 - ``atoms`` names the industry x size atoms of the frozen submission set a cohort covers; the
   audit models every cohort as a sum of atoms, which is how "all minus the other cohorts"
   differencing is represented.
+- ``cohort_remainder`` is "a cohort minus some of its disjoint parts", exact in every field
+  (sums, employer counts and the dominance terms ``sum_e x_e^2`` all add over disjoint sets of
+  employers). It is what differencing the published cohorts reveals, so it is built, checked
+  against the primary rules and protected, but never published (``published=False``).
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ class CohortTotals:
     ``changed_employers`` is, for a correction, how many of the cohort's employers differ
     from the submission set of the previous release (joined, left or resubmitted); ``None``
     when unknown, which corrections treat as 1.
+    ``published`` is False for a remainder (see the module docstring).
     """
 
     kind: str
@@ -63,6 +68,7 @@ class CohortTotals:
     row_employers: np.ndarray
     comp_hist: np.ndarray
     changed_employers: int | None = None
+    published: bool = True
     structure: TableStructure = field(default_factory=structure_for, repr=False)
 
     def __post_init__(self) -> None:
@@ -156,3 +162,42 @@ def cohort_atoms_check(cohorts: list[CohortTotals]) -> frozenset[str]:
         if cohort.kind == "all" and cohort.atoms != universe:
             raise CohortError("The 'all' cohort must cover every atom of the other cohorts.")
     return universe
+
+
+ADDITIVE_ARRAYS = ("headcount", "comp_sum", "perf_sum", "tenure_sum", "employers",
+                   "row_headcount", "row_employers", "comp_hist")
+ADDITIVE_EXACT = ("headcount_dominance", "comp_dominance", "perf_dominance")
+
+
+def cohort_remainder(
+    whole: CohortTotals, parts: Iterable[CohortTotals], *, kind: str, value: str
+) -> CohortTotals | None:
+    """``whole`` minus its disjoint ``parts`` as an unpublished cohort (None if nothing is left).
+
+    Refuses parts that overlap or reach outside ``whole``.
+    """
+    parts = list(parts)
+    covered: set[str] = set()
+    for part in parts:
+        if not part.atoms <= whole.atoms or covered & part.atoms:
+            raise CohortError(
+                f"{part.label} is not a part of {whole.label} disjoint from the other parts."
+            )
+        covered |= part.atoms
+    atoms = whole.atoms - covered
+    if not atoms:
+        return None
+    fields = {}
+    for name in ADDITIVE_ARRAYS:
+        fields[name] = getattr(whole, name) - sum(
+            (getattr(p, name) for p in parts), np.zeros_like(getattr(whole, name))
+        )
+    for name in ADDITIVE_EXACT:
+        fields[name] = tuple(
+            int(w) - sum(int(getattr(p, name)[i]) for p in parts)
+            for i, w in enumerate(getattr(whole, name))
+        )
+    return CohortTotals(
+        kind=kind, value=value, atoms=frozenset(atoms), published=False,
+        structure=whole.structure, **fields,
+    )

@@ -5,6 +5,8 @@ Guarantees:
 - A suppressed cell carries its labels and ``"status": "suppressed"`` and no figure at all; a
   structural zero is ``"status": "published"`` with headcount 0 and null means.
 - Neither the p value nor any per-cell employer count appears anywhere in the output.
+- A cohort the plan does not publish (a remainder) has no table; the plan's decisions, with
+  their reasons, and the utility block are part of the document.
 - CSV cells never start with a character a spreadsheet reads as a formula (``= + - @``, tab,
   carriage return): such text is prefixed with an apostrophe.
 """
@@ -70,6 +72,8 @@ def release_document(draft: ReleaseDraft, *, cycle: str, taxonomy: str, particip
     )
     tables = []
     for k, cohort in enumerate(draft.cohorts):
+        if not cohort.published:
+            continue
         for table in structure.tables:
             tables.append(
                 ReleaseTable(
@@ -86,6 +90,8 @@ def release_document(draft: ReleaseDraft, *, cycle: str, taxonomy: str, particip
         tables=tuple(tables),
         metrics={},
         audit=draft.certificate.public_dict(),
+        plan={} if draft.plan is None else draft.plan.as_dict(),
+        utility={} if draft.utility is None else draft.utility.as_dict(),
     )
 
 

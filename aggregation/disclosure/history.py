@@ -132,7 +132,7 @@ def revision_suppress(
     """Apply the history and revision rules of one earlier release, in place."""
     index = space.structure.cell_index_by_key()
     cohort_of = {c.key: k for k, c in enumerate(space.cohorts)}
-    everything = np.where(status == CellStatus.ZERO, CellStatus.ZERO, CellStatus.PUBLISHED)
+    everything = np.where(space.exact["headcount"] == 0, CellStatus.ZERO, CellStatus.PUBLISHED)
     figures = figures_compute(space, everything, policy)
     for (kind, value, dims, labels), cell in previous.cells().items():
         k = cohort_of.get((kind, value))

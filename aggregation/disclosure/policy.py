@@ -38,11 +38,20 @@ class DisclosurePolicy:
       headcount must stay uncertain by at least this many people on each side (as far as the
       count can go down), about what rounding to 5 leaves of a published one.
     - ``median_min_employees``: medians only where at least this many people supplied rows.
+    - ``exact_width_percent``: a hidden cell the attacker pins to an interval narrower than
+      this share of its value is disclosed; a secondary cell that narrow protects nothing and
+      is published instead, a primary one fails the audit.
+    - ``insider_safe_patterns``: secondary patterns also survive any one employer fixing its
+      own contributions (cells of a pattern moving down no further than ``isqrt(sum x^2)``
+      below their value). Off by default: the outsider margin, 10% of the cell's value, is
+      at least the protection level the p% rule asks against the second-largest contributor
+      (``p x1 - (S - x1 - x2) <= p S``), as in tau-ARGUS; on, it hides far more
+      (docs/decisions.md, "Insider-safe patterns").
     - rounding: headcounts to ``headcount_base``, money means to ``money_mean_dollars``,
       tenure means to ``tenure_mean_months``.
     """
 
-    version: str = "tc-disclosure/2026.1"
+    version: str = "tc-disclosure/2026.2"
     min_employees: int = 10
     min_employers: int = 5
     p_percent: int = 10
@@ -53,6 +62,8 @@ class DisclosurePolicy:
     money_mean_dollars: int = 100
     tenure_mean_months: int = 1
     protect_performance_pay: bool = True
+    exact_width_percent: float = 1.0
+    insider_safe_patterns: bool = False
 
     def __post_init__(self) -> None:
         if not self.version or not isinstance(self.version, str):
@@ -77,6 +88,11 @@ class DisclosurePolicy:
             raise PolicyError("headcount_protection_people must be at least 1.")
         if self.median_min_employees < self.min_employees:
             raise PolicyError("median_min_employees cannot be below min_employees.")
+        if not 0 < self.exact_width_percent < (self.protection_percent or self.p_percent):
+            raise PolicyError(
+                "exact_width_percent must be positive and below the protection margin, got "
+                f"{self.exact_width_percent}."
+            )
         for name in ("headcount_base", "money_mean_dollars", "tenure_mean_months"):
             if getattr(self, name) < 1:
                 raise PolicyError(f"{name} must be a positive integer.")
@@ -93,6 +109,11 @@ class DisclosurePolicy:
         return ("headcount", "compensation") + (
             ("performance_pay",) if self.protect_performance_pay else ()
         )
+
+    @property
+    def exact_width(self) -> float:
+        """``exact_width_percent`` as a fraction."""
+        return self.exact_width_percent / 100
 
     @property
     def margin(self) -> float:

@@ -8,6 +8,9 @@ Guarantees:
 - A cell with no people is a structural zero: it is published as 0 without figures. It
   describes nobody, and the audit treats it as an exact zero that the attacker knows.
 - Every reason is recorded, so a reviewer sees why each cell is hidden.
+- A cohort that is not published (a remainder: "all minus the published cohorts of a kind",
+  which differencing reveals) has every cell WITHHELD, except the cells that fail the rules:
+  those are PRIMARY, protected and audited like any published cohort's.
 """
 
 from __future__ import annotations
@@ -25,6 +28,11 @@ class CellStatus(IntEnum):
     PUBLISHED = 1
     PRIMARY = 2
     SECONDARY = 3
+    WITHHELD = 4
+
+
+# Cells nobody reads: suppressed or in a cohort that is not published.
+HIDDEN = (CellStatus.PRIMARY, CellStatus.SECONDARY, CellStatus.WITHHELD)
 
 
 class Reason(StrEnum):
@@ -61,12 +69,16 @@ def cell_reasons(cohort: CohortTotals, i: int, policy: DisclosurePolicy) -> tupl
 def primary_suppress(
     cohorts: list[CohortTotals], policy: DisclosurePolicy
 ) -> tuple[np.ndarray, dict[tuple[int, int], tuple[Reason, ...]]]:
-    """Status per (cohort, cell) after primary rules, and the reasons of each suppressed cell."""
+    """Status per (cohort, cell) after primary rules, and the reasons of each suppressed cell
+    (see the module docstring for cohorts that are not published)."""
     n = cohorts[0].structure.n_cells if cohorts else 0
     status = np.full((len(cohorts), n), CellStatus.PUBLISHED, dtype=np.int8)
     reasons: dict[tuple[int, int], tuple[Reason, ...]] = {}
     for k, cohort in enumerate(cohorts):
-        status[k, cohort.headcount == 0] = CellStatus.ZERO
+        if cohort.published:
+            status[k, cohort.headcount == 0] = CellStatus.ZERO
+        else:
+            status[k] = CellStatus.WITHHELD
         for i in np.flatnonzero(cohort.headcount > 0):
             why = cell_reasons(cohort, int(i), policy)
             if why:

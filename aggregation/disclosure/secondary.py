@@ -37,7 +37,7 @@ from scipy.linalg import null_space
 
 from aggregation.disclosure.lp import INF, LinearProgram, WarmSolver
 from aggregation.disclosure.policy import DisclosurePolicy
-from aggregation.disclosure.primary import CellStatus
+from aggregation.disclosure.primary import HIDDEN, CellStatus
 from aggregation.disclosure.space import ReleaseSpace
 
 # Hidden cells move almost for free; a small cost keeps perturbations lean (fewer degenerate
@@ -65,11 +65,17 @@ JOINT_REWEIGHTS = 2
 
 
 class ProtectionError(RuntimeError):
-    """A primary cell that no suppression pattern of this release can protect."""
+    """A primary cell that no suppression pattern of this release can protect (``cell``: its
+    global index, so the plan can drop the cohort that needs it)."""
+
+    def __init__(self, message: str, cell: int | None = None):
+        super().__init__(message)
+        self.cell = cell
 
 
 def is_hidden(status: np.ndarray) -> np.ndarray:
-    return (status == CellStatus.PRIMARY) | (status == CellStatus.SECONDARY)
+    """Cells the attacker does not read: suppressed, or of a cohort that is not published."""
+    return np.isin(status, HIDDEN)
 
 
 # What the reports read (aggregation/metrics/gaps.py): the Female and Male cells of the
@@ -100,12 +106,25 @@ def cell_weights(structure) -> np.ndarray:
     return out
 
 
-def suppression_cost(space: ReleaseSpace) -> np.ndarray:
-    """Cost of hiding each cell: what the reports lose (``cell_weights``), with a small
-    preference for smaller cells among cells of the same weight."""
+# A locked cell (a headline cell of all employers that passes the primary rules, DESIGN §5.7)
+# costs this many times the dearest other cell: hidden only where nothing else protects a cell,
+# and then the plan drops the cohort that forced it (``release.py``).
+COST_LOCKED = 1_000.0
+SIZE_WEIGHT = 0.1
+
+
+def suppression_cost(space: ReleaseSpace, locked: np.ndarray | None = None) -> np.ndarray:
+    """Cost of hiding each cell: what the reports lose (``cell_weights``), times
+    ``1 + SIZE_WEIGHT log10(1 + people)`` so that among cells of one weight the bigger is
+    dearer (tau-ARGUS weighs by cell value), while a weight never yields to size: the factor
+    stays under 1.7 up to a million people, below the ratio of any two weights;
+    ``locked`` cells (flat boolean) cost ``COST_LOCKED`` times the dearest other."""
     h = space.exact["headcount"].ravel().astype(np.float64)
     weights = np.tile(cell_weights(space.structure), space.n_cohorts)
-    return weights * (1.0 + 0.05 * np.log10(1.0 + h))
+    cost = weights * (1.0 + SIZE_WEIGHT * np.log10(1.0 + h))
+    if locked is not None and locked.any():
+        cost[locked] = COST_LOCKED * float(cost[~locked].max(initial=1.0))
+    return cost
 
 
 def identities(space: ReleaseSpace) -> list[np.ndarray]:
@@ -123,7 +142,9 @@ def identities(space: ReleaseSpace) -> list[np.ndarray]:
 
 
 def singleton_pass(space: ReleaseSpace, status: np.ndarray, cost: np.ndarray) -> int:
-    """Hide the cheapest published member of every identity with exactly one hidden member.
+    """Hide the cheapest published member of every identity with exactly one hidden member,
+    unless that member is a remainder's WITHHELD cell (it passes the rules; deriving it is
+    harmless).
 
     Works in place on ``status`` (cohorts x cells); returns how many cells it added.
     """
@@ -133,9 +154,10 @@ def singleton_pass(space: ReleaseSpace, status: np.ndarray, cost: np.ndarray) ->
     changed = True
     while changed:
         changed = False
-        hidden = (flat == CellStatus.PRIMARY) | (flat == CellStatus.SECONDARY)
+        hidden = is_hidden(flat)
         for members in groups:
-            if hidden[members].sum() != 1:
+            if hidden[members].sum() != 1 or (flat[members] == CellStatus.WITHHELD).any():
+                # A lone WITHHELD cell (of a remainder) passes the rules: it may be derived.
                 continue
             candidates = members[flat[members] == CellStatus.PUBLISHED]
             if candidates.size == 0:
@@ -508,7 +530,8 @@ class Protector:
             if up is None:
                 raise ProtectionError(
                     f"No suppression pattern protects {describe_cell(self.space, level.cell)} "
-                    f"({self.measure}): too few cells can absorb its protection level."
+                    f"({self.measure}): too few cells can absorb its protection level.",
+                    cell=int(level.cell),
                 )
             self.remember(up)
             used = np.flatnonzero(up)

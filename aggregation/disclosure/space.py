@@ -10,7 +10,8 @@ Guarantees:
   thousands of dollars, months) in which every solver here works.
 - ``insider_floor`` is ``isqrt(sum_e x_e^2)`` per cell: at least every single employer's own
   contribution, and never above the cell's total, so it is a lower bound any one employer may
-  know without making the true table infeasible.
+  know without making the true table infeasible; with ``insider_floors=False`` (the
+  policy's ``insider_safe_patterns`` off) it is zero and patterns answer outsiders only.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ class Partition:
 class ReleaseSpace:
     """Global cell indexing, exact values per measure, atoms and cross-cohort identities."""
 
-    def __init__(self, cohorts: list[CohortTotals]):
+    def __init__(self, cohorts: list[CohortTotals], *, insider_floors: bool = True):
         if not cohorts:
             raise ValueError("A release needs at least one cohort.")
         self.cohorts = cohorts
@@ -70,6 +71,7 @@ class ReleaseSpace:
         }
         self.partitions = tuple(self._partitions())
         self._floors: dict[str, np.ndarray] = {}
+        self.insider_floors = insider_floors
 
     def index(self, k: int, i: int) -> int:
         return k * self.n_cells + i
@@ -82,9 +84,10 @@ class ReleaseSpace:
         return self.exact[measure].ravel().astype(np.float64) / UNIT[measure]
 
     def insider_floor(self, measure: str) -> np.ndarray:
-        """Flat ``isqrt(sum x^2)`` in LP units (zero for tenure, which has no dominance term)."""
+        """Flat ``isqrt(sum x^2)`` in LP units (zero for tenure, which has no dominance term,
+        and everywhere when the space was built without ``insider_floors``)."""
         if measure not in self._floors:
-            if measure not in DOMINANCE_FIELD:
+            if measure not in DOMINANCE_FIELD or not self.insider_floors:
                 self._floors[measure] = np.zeros(self.size)
             else:
                 floors = [

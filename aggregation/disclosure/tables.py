@@ -131,6 +131,22 @@ class TableStructure:
         return {self.cell_key(i): i for i in range(self.n_cells)}
 
 
+# The all-employers headline (DESIGN §5.7): the grand total, and the Female and Male cells of
+# the gender margin, job x gender and race x gender.
+HEADLINE_TABLES = frozenset({(), ("gender",), ("job_category", "gender"), ("race_ethnicity", "gender")})
+HEADLINE_GENDERS = frozenset({"Female", "Male"})
+
+
+def headline_mask(structure: TableStructure) -> np.ndarray:
+    """Which table cells are headline cells (when they belong to the all-employers cohort)."""
+    out = np.zeros(structure.n_cells, dtype=bool)
+    for i in range(structure.n_cells):
+        dims = structure.tables[structure.table_of[i]].dims
+        if dims in HEADLINE_TABLES and (not dims or structure.labels[i].get("gender") in HEADLINE_GENDERS):
+            out[i] = True
+    return out
+
+
 @cache
 def structure_for(taxonomy_name: str | None = None) -> TableStructure:
     layout = layout_for() if taxonomy_name is None else layout_for(taxonomy_name)

@@ -31,6 +31,7 @@ from aggregation.disclosure.cohorts import CohortError, atom_name, cohort_totals
 from aggregation.disclosure.export import release_document
 from aggregation.disclosure.history import HistoryError, PreviousRelease
 from aggregation.disclosure.lp import SolverError
+from aggregation.disclosure.plan import plan_release
 from aggregation.disclosure.policy import DisclosurePolicy
 from aggregation.disclosure.release import release_build
 from aggregation.disclosure.secondary import ProtectionError
@@ -48,7 +49,7 @@ from aggregation.selectors import (
     submissions_counted,
 )
 from compact.access import SYSTEM, Principal
-from compact.errors import Conflict
+from compact.errors import Conflict, DomainError
 from compact.models import Cycle, CycleState
 from compact.services.audit import audit_record
 from compact.services.cycles import cycle_transition
@@ -251,19 +252,79 @@ def release_build_for_cycle(*, cycle: Cycle, principal: Principal = SYSTEM) -> R
     return release_build_run(build_id=build.pk) or ReleaseBuild.objects.get(pk=build.pk).release
 
 
-def release_compute(*, cycle: Cycle, on_stage=lambda stage: None) -> ReleaseOutcome:
-    """The next release of a cycle (draft, refused or failed) computed from its aggregates:
-    disclosure control and the audit. Writes nothing and holds no lock."""
+def _cycle_cohorts(cycle: Cycle, aggregates: dict) -> list:
+    """The unmasked cohorts of a cycle as disclosure control's input."""
     job = UnmaskJob.objects.get(cycle=cycle)
-    aggregates = cohort_aggregates(cycle=cycle)
     atoms_of = _atoms_by_employer(cycle)
-    cohorts = [
+    return [
         cohort_totals_from_aggregate(
             aggregates[c["key"]], kind=c["kind"], value=c["value"],
             atoms={atoms_of[e] for e in c["members"]},
         )
         for c in job.cohorts
     ]
+
+
+def plan_choices(cycle: Cycle) -> dict[str, str]:
+    """The office's overrides of the publication plan (cohort key -> "publish" or "drop")."""
+    return dict(cycle.policy.get("plan_choices") or {})
+
+
+def _plan_choices_checked(cycle: Cycle, choices: dict) -> dict[str, str]:
+    """``choices`` with "plan" entries left out; a DomainError naming each wrong entry."""
+    keys = {c["key"] for c in UnmaskJob.objects.get(cycle=cycle).cohorts if c["kind"] != "all"}
+    errors = {}
+    out = {}
+    for key, action in choices.items():
+        if key not in keys:
+            errors[key] = f"{key!r} is not a cohort of this cycle that the plan decides on."
+        elif action not in ("plan", "publish", "drop"):
+            errors[key] = f"{key}: choose 'plan', 'publish' or 'drop', not {action!r}."
+        elif action != "plan":
+            out[key] = action
+    if errors:
+        raise DomainError("The publication plan was not changed: " + " ".join(errors.values()),
+                          code="invalid_plan", details={"cohorts": errors})
+    return out
+
+
+def release_plan_preview(*, principal: Principal, cycle: Cycle, choices: dict) -> list[dict]:
+    """What the plan would decide with ``choices``, before any LP runs (DESIGN §5.7): each
+    unmasked cohort's action, reason and cells that pass the rules."""
+    require_office(principal)
+    if cycle.state not in (CycleState.UNMASKED, CycleState.PUBLISHED):
+        raise Conflict(f"Cycle {cycle.slug} is {cycle.state}; the plan is made after the unmask.")
+    checked = _plan_choices_checked(cycle, choices)
+    cohorts = _cycle_cohorts(cycle, cohort_aggregates(cycle=cycle))
+    plan = plan_release(cohorts, policy_for(cycle), choices=checked)
+    return [d.as_dict() for d in plan.decisions]
+
+
+@transaction.atomic
+def release_plan_set(*, principal: Principal, cycle: Cycle, choices: dict) -> ReleaseBuild:
+    """Store the office's plan overrides and build the next release with them (a draft that
+    is awaiting review is superseded by the new one)."""
+    require_office(principal)
+    cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
+    if cycle.state != CycleState.UNMASKED:
+        raise Conflict(f"Cycle {cycle.slug} is {cycle.state}; the plan is changed before publication.")
+    pending = release_build_pending(cycle=cycle)
+    if pending is not None:
+        raise Conflict(f"Release {pending.number} of {cycle.slug} is being built ({pending.stage}); "
+                       "change the plan when it is ready.", code="build_pending")
+    checked = _plan_choices_checked(cycle, choices)
+    cycle.policy = {**cycle.policy, "plan_choices": checked}
+    cycle.save(update_fields=["policy"])
+    audit_record(principal=principal, action="release.plan_changed", obj=cycle, cycle=cycle,
+                 details={"choices": checked})
+    return release_build_request(principal=principal, cycle=cycle)
+
+
+def release_compute(*, cycle: Cycle, on_stage=lambda stage: None) -> ReleaseOutcome:
+    """The next release of a cycle (draft, refused or failed) computed from its aggregates:
+    disclosure control and the audit. Writes nothing and holds no lock."""
+    aggregates = cohort_aggregates(cycle=cycle)
+    cohorts = _cycle_cohorts(cycle, aggregates)
     policy = policy_for(cycle)
     previous = [
         PreviousRelease(document=r.release_document(), changed_atoms=frozenset())
@@ -272,7 +333,8 @@ def release_compute(*, cycle: Cycle, on_stage=lambda stage: None) -> ReleaseOutc
     on_stage("disclosure control and audit")
     _pause()
     try:
-        draft = release_build(cohorts=cohorts, policy=policy, previous=previous)
+        draft = release_build(cohorts=cohorts, policy=policy, previous=previous,
+                              choices=plan_choices(cycle))
     except (SolverError, ProtectionError, AuditError, HistoryError, CohortError) as exc:
         # Recorded, not lost in a worker log: the office sees why and can build again.
         return ReleaseOutcome(

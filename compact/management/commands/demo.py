@@ -19,7 +19,7 @@ class Command(BaseCommand):
     help = "Run a demonstration cycle end to end and write its outputs to out/demo/."
 
     def add_arguments(self, parser):
-        parser.add_argument("--employers", type=int, default=30, help="Synthetic employers (default 30).")
+        parser.add_argument("--employers", type=int, default=40, help="Employers of the realistic demo compact (default 40).")
         parser.add_argument("--out", default=str(Path(settings.BASE_DIR) / "out" / "demo"))
         parser.add_argument("--seed", type=int, default=2026)
 

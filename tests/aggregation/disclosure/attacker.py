@@ -42,7 +42,8 @@ class Release:
 class Attacker:
     """LP bounds an outsider (or a coalition of employers) gets from published releases."""
 
-    def __init__(self, releases: list[Release], *, known: tuple[int, ...] = ()):
+    def __init__(self, releases: list[Release], *, known: tuple[int, ...] = (),
+                 solver: str = "ipm"):
         layout = layout_for()
         self.finest_labels = layout.scopes["cell"]
         self.n_f = len(self.finest_labels)
@@ -82,8 +83,11 @@ class Attacker:
         matrix = sparse.vstack(rows).tocsc()
         self.highs = highspy.Highs()
         self.highs.setOptionValue("output_flag", False)
-        self.highs.setOptionValue("solver", "ipm")
-        self.highs.setOptionValue("run_crossover", "on")
+        # Interior point for the few large employer-level LPs; warm-started simplex for the
+        # many re-solves of the group-level attacker (one objective after the other).
+        self.highs.setOptionValue("solver", solver)
+        if solver == "ipm":
+            self.highs.setOptionValue("run_crossover", "on")
         lp = highspy.HighsLp()
         lp.num_col_, lp.num_row_ = n_cols, matrix.shape[0]
         lp.col_cost_ = np.zeros(n_cols)

@@ -12,7 +12,7 @@ from populations.totals import (
     population_cohorts,
     population_generate,
 )
-from protocol.release import release_to_json
+from protocol.release import cohort_key, release_to_json
 
 POLICY = DisclosurePolicy()
 
@@ -29,9 +29,15 @@ def scenario_population(seed: int = 7):
     return population_generate(sizes=sizes, industries=industries, seed=seed)
 
 
+def publish_every_cohort(cohorts) -> dict[str, str]:
+    """The office's plan override that publishes every cohort: the attack scenarios need the
+    cohorts a cautious plan would leave out."""
+    return {cohort_key(c.kind, c.value): "publish" for c in cohorts if c.kind != "all"}
+
+
 def build(pop, *, kinds=("industry",)):
     cohorts = population_cohorts(pop, min_cohort_employers=5, kinds=kinds)
-    draft = release_build(cohorts=cohorts, policy=POLICY)
+    draft = release_build(cohorts=cohorts, policy=POLICY, choices=publish_every_cohort(cohorts))
     document = release_to_json(release_document(draft, cycle="2026", taxonomy="compact-2026",
                                participants=pop.n_employers))
     release = Release(document=document, population=pop,

@@ -143,6 +143,7 @@ def test_a_planted_release_with_primary_suppression_only_is_caught():
     certificate = AuditCertificate(
         policy_version=POLICY.version, passed=True, worst_protection_ratio=None,
         worst_measure=None, worst_ratio_exact=True, exact_disclosures=0, cells_short=0,
+        narrowest_interval=None, remainder_targets=0,
         targets=0, lps=0, suppressed_primary=0, suppressed_secondary=0, published=0,
         structural_zeros=0, previous_releases=0, solver="planted")
     planted = ReleaseDraft(cohorts=tuple(cohorts), policy=POLICY, status=status,

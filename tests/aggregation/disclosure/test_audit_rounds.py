@@ -112,7 +112,9 @@ def test_batches_push_hidden_cells_both_ways_and_settle_the_scenario_in_few_lps(
     """Two hidden cells that share a published total move in opposite directions, so a batch
     that pushed every target down (then every target up) settled one of each pair per LP: 7
     headcount and 6 pay LPs on the scenario. Pushing open targets both ways in one batch takes
-    5 and 4, with every target settled by batches alone (no single-target LP)."""
+    5 and 4, with every target settled by batches alone (no single-target LP). A secondary
+    cell now needs an interval 1% of its value wide (not only a non-zero one), which costs
+    each group up to three batches more."""
     from aggregation.disclosure.audit import MEASURE_GROUPS, AuditModel, GroupAudit, audit_targets
 
     _, draft, _ = scenario
@@ -126,7 +128,7 @@ def test_batches_push_hidden_cells_both_ways_and_settle_the_scenario_in_few_lps(
         assert not any(t.short() for t in mine)
         assert not any(t.low_exact or t.high_exact for t in mine)
         solves[group[0]] = audit.solver.solves
-    assert solves["headcount"] <= 5 and solves["compensation"] <= 4
+    assert solves["headcount"] <= 7 and solves["compensation"] <= 7
 
 
 def test_a_single_target_lp_pushed_far_enough_settles_the_same_targets_as_the_exact_bound(

@@ -65,6 +65,6 @@ def test_one_dominant_employer_fails_although_the_cell_is_large():
 
 def test_the_public_policy_never_shows_p():
     public = DisclosurePolicy(p_percent=17).public_dict()
-    assert public == {"version": "tc-disclosure/2026.1", "min_employees": 10,
+    assert public == {"version": "tc-disclosure/2026.2", "min_employees": 10,
                       "min_employers": 5, "rounding": {"headcount": 5}}
     assert "17" not in repr(public)

@@ -25,11 +25,14 @@ def test_the_release_has_every_table_of_every_cohort_and_the_contract_fields(sce
     assert (doc["cycle"], doc["taxonomy"], doc["participants"]) == ("2026", "compact-2026", 16)
     assert doc["policy"]["min_employees"] == 10 and doc["policy"]["min_employers"] == 5
     assert doc["policy"]["rounding"]["headcount"] == 5
-    assert set(doc["audit"]) == {"worst_protection_ratio", "exact_disclosures"}
+    assert set(doc["audit"]) == {"worst_protection_ratio", "exact_disclosures", "narrowest_interval"}
     assert doc["audit"]["exact_disclosures"] == 0
     assert doc["metrics"] == {}
     cohorts = {(t["cohort"]["kind"], t["cohort"].get("value")) for t in doc["tables"]}
-    assert cohorts == {c.key for c in draft.cohorts}
+    assert cohorts == {c.key for c in draft.cohorts if c.published}
+    published = {d["cohort"] for d in doc["plan"]["decisions"] if d["action"] == "publish"}
+    assert len(published) == len(cohorts)
+    assert doc["utility"]["safe_cells_published"] <= doc["utility"]["safe_cells"]
     assert len(doc["tables"]) == 8 * len(cohorts)
     for table in doc["tables"]:
         assert set(table["dimensions"]) <= set(DIMENSIONS)
@@ -79,7 +82,18 @@ def test_it_refuses_to_export_a_release_whose_audit_failed(scenario):
 def test_the_release_never_shows_p_or_employer_counts(scenario):
     pop, draft, release = scenario
     text = json.dumps(release.document)
-    assert "p_percent" not in text and "employers\"" not in text.replace("min_employers\"", "")
+    assert "p_percent" not in text and "dominance" not in text
+
+    def keys(node):
+        if isinstance(node, dict):
+            for k, v in node.items():
+                yield k
+                yield from keys(v)
+        elif isinstance(node, list):
+            for v in node:
+                yield from keys(v)
+
+    assert not {k for k in keys(release.document) if k.endswith("employers")} - {"min_employers"}
 
 
 @pytest.mark.parametrize("value", ["=HYPERLINK(\"x\")", "+1", "-2", "@SUM(A1)", "\tx", "\rx"])
