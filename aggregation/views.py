@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from aggregation.models import ReleaseState
@@ -17,10 +19,12 @@ from aggregation.selectors import (
     releases_of_earlier_cycles,
 )
 from aggregation.services import releases
+from aggregation.services.resubmission import resubmission_grant
 from compact.access import principal_of
 from compact.errors import DomainError, NotFound
+from compact.forms import ResubmissionWindowForm
 from compact.models import Cycle
-from compact.pages import cycle_or_404, office_required, run_service
+from compact.pages import cycle_or_404, form_errors, office_required, run_service
 from compact.selectors import cycle_get_published
 from protocol.release import ReleaseDocument
 
@@ -190,3 +194,23 @@ def office_rebuild(request, slug):
 @require_POST
 def office_publish(request, slug):
     return _review_action(request, slug, releases.release_publish, "Published. The report is public now.")
+
+
+@office_required
+@require_POST
+def office_resubmission_grant(request, slug):
+    """Let one employer of a closed cycle submit again before the unmask (DESIGN §2.7)."""
+    cycle = cycle_or_404(request, slug)
+    form = ResubmissionWindowForm(request.POST, cycle=cycle)
+    if not form.is_valid():
+        form_errors(request, form)
+        return redirect(reverse("office-cycle", args=[slug]) + "#resubmission")
+    data = form.cleaned_data
+    window = run_service(request, lambda: resubmission_grant(
+        principal=principal_of(request), cycle=cycle, employer_id=data["employer"].pk,
+        until=data["until"], reason=data["reason"],
+    ))
+    if window is not None:
+        messages.success(request, f"{window.employer.name} may submit again until "
+                                  f"{timezone.localtime(window.until):%Y-%m-%d %H:%M}, or until you request the unmask.")
+    return redirect(reverse("office-cycle", args=[slug]) + "#resubmission")

@@ -34,3 +34,18 @@ class PersonForm(forms.Form):
     password = forms.CharField(widget=forms.PasswordInput, min_length=8)
     role = forms.ChoiceField(choices=[("employer", "Employer member"), ("analyst", "Equity-office analyst"), ("admin", "Administrator")])
     employer = forms.ModelChoiceField(queryset=Employer.objects.all(), required=False)
+
+
+class ResubmissionWindowForm(forms.Form):
+    """The office lets one enrolled employer of a closed cycle submit again, before the unmask."""
+
+    employer = forms.ModelChoiceField(queryset=Employer.objects.none(), label="Employer")
+    until = forms.DateTimeField(
+        label="Window ends", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text="In the city's time; at most 14 days ahead. Requesting the unmask ends it sooner.",
+    )
+    reason = forms.CharField(max_length=500, label="Why", widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, cycle, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["employer"].queryset = Employer.objects.filter(enrollments__cycle=cycle).order_by("name")

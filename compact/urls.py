@@ -47,6 +47,8 @@ urlpatterns = [
     path("office/cycles/<slug:slug>/review/report", release_views.office_draft_report, name="office-draft-report"),
     path("office/cycles/<slug:slug>/review/publish", release_views.office_publish, name="office-publish"),
     path("office/cycles/<slug:slug>/review/build", release_views.office_rebuild, name="office-rebuild"),
+    path("office/cycles/<slug:slug>/resubmission-windows/new", release_views.office_resubmission_grant,
+         name="office-resubmission-grant"),
     path("office/cycles/<slug:slug>/review/plan", release_views.office_plan, name="office-plan"),
     path("", include("employers.browser_urls")),
     path("api/v1/", include("compact.api.urls")),

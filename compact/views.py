@@ -8,12 +8,18 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from compact.access import principal_of
-from compact.forms import CycleForm, EmployerForm, InvitationForm, PersonForm
+from compact.forms import (
+    CycleForm,
+    EmployerForm,
+    InvitationForm,
+    PersonForm,
+    ResubmissionWindowForm,
+)
 from compact.models import CycleState
 from compact.pages import admin_required, cycle_or_404, form_errors, office_required, run_service
 from compact.selectors import cycles_published, cycles_visible, invitations_visible, people_list
 from compact.services import cycles, invitations, people
-from employers.selectors import cycle_participation, employers_visible
+from employers.selectors import cycle_participation, employers_visible, resubmission_windows_of
 from employers.services import organisations
 
 
@@ -68,6 +74,8 @@ def office_cycle(request, slug):
         "participation": cycle_participation(principal=principal, cycle=cycle),
         "invitations": invitations_visible(principal=principal, cycle=cycle),
         "invitation_form": InvitationForm(),
+        "windows": resubmission_windows_of(cycle=cycle),
+        "window_form": ResubmissionWindowForm(cycle=cycle),
         "new_code": new_code,
         "states": CycleState,
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from protocol import taxonomy
 
@@ -146,3 +147,31 @@ class FrozenSubmission(models.Model):
 
     def __str__(self) -> str:
         return str(self.submission)
+
+
+class ResubmissionWindow(models.Model):
+    """The office lets one employer submit again after close, until ``until`` or until the
+    unmask is requested, whichever comes first (DESIGN §2.7). A version accepted in the window
+    replaces the employer's member of the frozen set."""
+
+    cycle = models.ForeignKey("compact.Cycle", on_delete=models.PROTECT, related_name="resubmission_windows")
+    employer = models.ForeignKey(Employer, on_delete=models.PROTECT, related_name="resubmission_windows")
+    until = models.DateTimeField()
+    reason = models.TextField()
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="resubmission_windows_granted"
+    )
+    granted_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True, help_text="When the unmask request closed it early.")
+
+    class Meta:
+        ordering = ["cycle", "employer__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "employer"], name="one_resubmission_window_per_employer")
+        ]
+
+    def __str__(self) -> str:
+        return f"resubmission window of {self.employer} for {self.cycle} until {self.until:%Y-%m-%d %H:%M}"
+
+    def is_open(self, now=None) -> bool:
+        return self.ended_at is None and self.until > (now or timezone.now())

@@ -13,9 +13,15 @@ from django.db.models import QuerySet
 
 from compact.access import Principal
 from compact.errors import NotFound
-from compact.models import Cycle, Enrollment
+from compact.models import Cycle, CycleState, Enrollment
 from compact.services.guards import require_employer
-from employers.models import ApiKey, Employer, FrozenSubmission, SealedSubmission
+from employers.models import (
+    ApiKey,
+    Employer,
+    FrozenSubmission,
+    ResubmissionWindow,
+    SealedSubmission,
+)
 
 
 def employers_visible(*, principal: Principal) -> QuerySet[Employer]:
@@ -101,3 +107,16 @@ def cycle_participation(*, principal: Principal, cycle: Cycle) -> list[Participa
             )
         )
     return rows
+
+
+def resubmission_windows_of(*, cycle: Cycle) -> list[ResubmissionWindow]:
+    """The resubmission windows the office granted for a cycle, open or ended, by employer name."""
+    return list(
+        ResubmissionWindow.objects.filter(cycle=cycle).select_related("employer", "granted_by").order_by("employer__name")
+    )
+
+
+def resubmission_window_open(*, cycle: Cycle, employer) -> ResubmissionWindow | None:
+    """The employer's open resubmission window for a closed cycle, if the office granted one."""
+    window = ResubmissionWindow.objects.filter(cycle=cycle, employer=employer).first()
+    return window if window is not None and cycle.state == CycleState.CLOSED and window.is_open() else None

@@ -13,12 +13,13 @@ from django.views.decorators.http import require_POST
 from compact.access import principal_of
 from compact.errors import DomainError, NotFound
 from compact.json_bodies import BodyRefused, json_body_load
+from compact.models import CycleState
 from compact.pages import cycle_or_404, employer_required, form_errors, run_service
 from compact.selectors import cycle_get_for_enrolment, cycles_visible
 from compact.services.invitations import invitation_accept
 from employers.api.views import cycle_key_document
 from employers.forms import ApiKeyForm, EnrolForm
-from employers.selectors import api_keys_visible, submission_history
+from employers.selectors import api_keys_visible, resubmission_window_open, submission_history
 from employers.services import organisations
 from employers.services.submissions import receipt_for, submission_accept
 from protocol.officekey import fingerprint_display
@@ -101,8 +102,11 @@ def employer_cycle_context(request, slug) -> dict:
     principal = principal_of(request)
     cycle = cycle_or_404(request, slug)
     history = list(submission_history(principal=principal, cycle=cycle))
+    window = resubmission_window_open(cycle=cycle, employer=principal.employer)
     return {
         "cycle": cycle,
+        "window": window,
+        "accepting": cycle.state == CycleState.OPEN or window is not None,
         "employer": principal.employer,
         "fingerprint": fingerprint_display(cycle.office_key_fingerprint) if cycle.office_key_fingerprint else "",
         "history": history,

@@ -22,11 +22,14 @@ from aggregation.selectors import (
 )
 from aggregation.services import releases, unmask
 from aggregation.services.exclusions import REASON_MAX_CHARS, ExclusionRequest, unmask_exclude
+from aggregation.services.resubmission import REASON_MAX_CHARS as RESUBMISSION_REASON_MAX
+from aggregation.services.resubmission import resubmission_grant
 from compact.access import principal_of
 from compact.api.base import Base, input_parse
 from compact.api.permissions import IsOffice
 from compact.errors import DomainError, NotFound
 from compact.selectors import cycle_get, cycle_get_published
+from employers.selectors import resubmission_windows_of
 from protocol.sealing import VERSION_MAX
 
 
@@ -52,6 +55,23 @@ class ExclusionOut(serializers.Serializer):
     reason = serializers.CharField()
     excluded_by = serializers.CharField(source="excluded_by.username", allow_null=True, default=None)
     excluded_at = serializers.DateTimeField()
+
+
+class ResubmissionWindowIn(serializers.Serializer):
+    employer = serializers.IntegerField(min_value=1, help_text="The employer number of the participation list")
+    until = serializers.DateTimeField(help_text="When the window ends (ISO 8601 with a time zone)")
+    reason = serializers.CharField(max_length=RESUBMISSION_REASON_MAX, trim_whitespace=True)
+
+
+class ResubmissionWindowOut(serializers.Serializer):
+    employer = serializers.IntegerField(source="employer_id")
+    employer_name = serializers.CharField(source="employer.name")
+    until = serializers.DateTimeField()
+    reason = serializers.CharField()
+    granted_by = serializers.CharField(source="granted_by.username")
+    granted_at = serializers.DateTimeField()
+    ended_at = serializers.DateTimeField(allow_null=True)
+    open = serializers.BooleanField(source="is_open")
 
 
 class UnmaskStatusOut(serializers.ModelSerializer):
@@ -121,6 +141,24 @@ class UnmaskExclusionsView(OfficeBase):
             exclusions=[ExclusionRequest(**item) for item in data["exclusions"]],
         )
         return Response(ExclusionOut(exclusions_of(cycle=cycle), many=True).data, status=201)
+
+
+class ResubmissionWindowsView(OfficeBase):
+    """Windows in which one employer may submit again after close, before the unmask (DESIGN §2.7)."""
+
+    @extend_schema(responses=ResubmissionWindowOut(many=True), summary="The cycle's resubmission windows")
+    def get(self, request, slug):
+        return Response(ResubmissionWindowOut(resubmission_windows_of(cycle=self.cycle(request, slug)), many=True).data)
+
+    @extend_schema(request=ResubmissionWindowIn, responses={201: ResubmissionWindowOut},
+                   summary="Let one employer submit again after close, until a time or the unmask request")
+    def post(self, request, slug):
+        data = input_parse(ResubmissionWindowIn, request)
+        window = resubmission_grant(
+            principal=principal_of(request), cycle=self.cycle(request, slug),
+            employer_id=data["employer"], until=data["until"], reason=data["reason"],
+        )
+        return Response(ResubmissionWindowOut(window).data, status=201)
 
 
 class UnmaskStatusView(OfficeBase):

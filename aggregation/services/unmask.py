@@ -37,7 +37,7 @@ from compact.services.audit import audit_record
 from compact.services.cycles import cycle_transition
 from compact.services.guards import require_office
 from employers.models import FrozenSubmission, SealedSubmission
-from employers.services.submissions import blob_context
+from employers.services.submissions import blob_context, resubmission_windows_end
 from protocol.layout import layout_for
 from protocol.sealing import elements_from_bytes, elements_to_bytes, ring_add
 
@@ -78,6 +78,8 @@ def unmask_prepare(*, principal: Principal, cycle: Cycle) -> UnmaskJob:
             f"{cycle.policy['min_cohort_employers']}.",
             code="too_few_employers",
         )
+    # From here the unmask takes the frozen set: no version may replace a member of it.
+    resubmission_windows_end(cycle=cycle)
     job = UnmaskJob.objects.create(cycle=cycle, cohorts=cohorts_to_json(family), total=len(frozen))
     audit_record(
         principal=principal,

@@ -28,6 +28,8 @@ urlpatterns = [
     path("cycles/<slug:slug>/unmask", agg.UnmaskRequestView.as_view(), name="api-unmask"),
     path("cycles/<slug:slug>/unmask/mask-sums", agg.MaskSumView.as_view(), name="api-unmask-mask-sums"),
     path("cycles/<slug:slug>/unmask/exclusions", agg.UnmaskExclusionsView.as_view(), name="api-unmask-exclusions"),
+    path("cycles/<slug:slug>/resubmission-windows", agg.ResubmissionWindowsView.as_view(),
+         name="api-resubmission-windows"),
     path("cycles/<slug:slug>/unmask/start", agg.UnmaskStartView.as_view(), name="api-unmask-start"),
     path("cycles/<slug:slug>/unmask/status", agg.UnmaskStatusView.as_view(), name="api-unmask-status"),
     path("cycles/<slug:slug>/release", agg.PublicReleaseView.as_view(), name="api-release"),

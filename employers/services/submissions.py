@@ -23,7 +23,7 @@ from compact.errors import Conflict, DomainError, NotAllowed
 from compact.models import Cycle, CycleState, Enrollment
 from compact.services.audit import audit_record
 from compact.services.guards import require_employer
-from employers.models import FrozenSubmission, SealedSubmission, SubmissionSet
+from employers.models import FrozenSubmission, ResubmissionWindow, SealedSubmission, SubmissionSet
 from protocol.layout import layout_for
 from protocol.sealing import SealingError, envelope_parse
 
@@ -111,6 +111,51 @@ def _refuse_unless_open(cycle: Cycle) -> None:
         )
 
 
+def _refuse_unless_accepting(cycle: Cycle, employer, *, lock: bool = False) -> ResubmissionWindow | None:
+    """Refuse unless the cycle is open, or closed with a resubmission window open for this
+    employer; return that window when it is the reason the submission is accepted. With
+    ``lock`` the window row is locked, so two versions sent at once in one window replace the
+    frozen member one after the other."""
+    if cycle.state == CycleState.CLOSED:
+        windows = ResubmissionWindow.objects.filter(cycle=cycle, employer=employer)
+        window = (windows.select_for_update() if lock else windows).first()
+        if window is not None and window.is_open():
+            return window
+        if window is not None:
+            ended = window.ended_at or window.until
+            raise Conflict(
+                f"Cycle {cycle.slug} is closed and your resubmission window ended on "
+                f"{timezone.localtime(ended):%Y-%m-%d %H:%M}; it accepts no submissions.",
+                code="cycle_not_open",
+            )
+    _refuse_unless_open(cycle)
+    return None
+
+
+def _frozen_member_replace(*, cycle: Cycle, submission: SealedSubmission) -> FrozenSubmission | None:
+    """Put a version accepted in a resubmission window into the frozen set in place of the
+    employer's earlier member (or as its first member); returns the member it replaced."""
+    submission_set = SubmissionSet.objects.get(cycle=cycle)
+    employer = submission.employer
+    earlier = FrozenSubmission.objects.filter(
+        submission_set=submission_set, submission__employer=employer
+    ).select_related("submission").first()
+    if earlier is not None:
+        earlier.delete()
+    FrozenSubmission.objects.create(
+        submission_set=submission_set, submission=submission,
+        industry=employer.industry, size_band=employer.size_band,
+    )
+    return earlier
+
+
+def resubmission_windows_end(*, cycle: Cycle) -> int:
+    """Close every open resubmission window of a cycle: the unmask is about to take the frozen
+    set. The caller holds the cycle's row lock. Returns how many were open."""
+    now = timezone.now()
+    return ResubmissionWindow.objects.filter(cycle=cycle, ended_at__isnull=True, until__gt=now).update(ended_at=now)
+
+
 def _cycle_locked_for_submission(pk: int) -> Cycle:
     """The cycle row under a lock that submissions share and that closing the cycle waits for
     (PostgreSQL ``FOR SHARE``): many employers store at once, and a close never freezes while
@@ -147,7 +192,7 @@ def submission_accept(
             f"{employer.name} is not enrolled in cycle {cycle.slug}; use your invitation code first.",
             code="not_enrolled",
         )
-    _refuse_unless_open(cycle)
+    _refuse_unless_accepting(cycle, employer)
     try:
         envelope = envelope_parse(document)
     except SealingError as exc:
@@ -159,7 +204,7 @@ def submission_accept(
     sealed_seed = seal_at_rest(envelope.sealed_seed, context=blob_context(cycle.slug, employer.pk, version, "seed"))
     with transaction.atomic():
         cycle = _cycle_locked_for_submission(cycle.pk)
-        _refuse_unless_open(cycle)
+        window = _refuse_unless_accepting(cycle, employer, lock=True)
         _version_check(cycle=cycle, employer=employer, version=version)
         try:
             with transaction.atomic():
@@ -186,6 +231,20 @@ def submission_accept(
             employer=employer,
             details={"version": version, "late": submission.late, "via": received_via},
         )
+        if window is not None:
+            replaced = _frozen_member_replace(cycle=cycle, submission=submission)
+            audit_record(
+                principal=principal,
+                action="submission.set_updated",
+                obj=submission,
+                cycle=cycle,
+                employer=employer,
+                details={
+                    "version": version,
+                    "replaces_version": replaced.submission.version if replaced else None,
+                    "window_until": window.until.isoformat(),
+                },
+            )
     return submission
 
 

@@ -158,6 +158,12 @@ CASES = [
     ("unmask exclude", "post", lambda w, s, r: "/api/v1/cycles/2026/unmask/exclusions",
      lambda w, s, r: {"exclusions": [{"employer": w.acme.pk, "version": 1, "reason": "does not open"}]},
      (401, 403, 403, 404, 404)),
+    # Resubmission windows are the office's, for a closed cycle: an open one is refused with why.
+    ("resubmission windows", "get", lambda w, s, r: "/api/v1/cycles/2026/resubmission-windows", None,
+     (401, 403, 403, 200, 200)),
+    ("resubmission grant", "post", lambda w, s, r: "/api/v1/cycles/2026/resubmission-windows",
+     lambda w, s, r: {"employer": w.acme.pk, "until": "2099-01-01T00:00:00Z", "reason": "seals again"},
+     (401, 403, 403, 409, 409)),
     ("unmask status", "get", lambda w, s, r: "/api/v1/cycles/2026/unmask/status", None, (401, 403, 403, 404, 404)),
     ("release", "get", lambda w, s, r: "/api/v1/cycles/2026/release", None, (404, 404, 404, 404, 404)),
     ("release csv", "get", lambda w, s, r: "/api/v1/cycles/2026/release.csv", None, (404, 404, 404, 404, 404)),
