@@ -111,6 +111,10 @@ def cell_weights(structure) -> np.ndarray:
 # and then the plan drops the cohort that forced it (``release.py``).
 COST_LOCKED = 1_000.0
 SIZE_WEIGHT = 0.1
+# Among locked cells, what the headline figures need most is dearest: the Female and Male
+# gender margin (the overall mean and median gaps), then Female and Male by job and by race
+# (the gaps per job and per race), then the grand total (the reader has its parts).
+LOCKED_RANK = {("gender",): 4.0, ("job_category", "gender"): 2.0, ("race_ethnicity", "gender"): 2.0, (): 1.0}
 
 
 def suppression_cost(space: ReleaseSpace, locked: np.ndarray | None = None) -> np.ndarray:
@@ -118,12 +122,17 @@ def suppression_cost(space: ReleaseSpace, locked: np.ndarray | None = None) -> n
     ``1 + SIZE_WEIGHT log10(1 + people)`` so that among cells of one weight the bigger is
     dearer (tau-ARGUS weighs by cell value), while a weight never yields to size: the factor
     stays under 1.7 up to a million people, below the ratio of any two weights;
-    ``locked`` cells (flat boolean) cost ``COST_LOCKED`` times the dearest other."""
+    ``locked`` cells (flat boolean) cost ``COST_LOCKED`` times the dearest other, times their
+    ``LOCKED_RANK``."""
     h = space.exact["headcount"].ravel().astype(np.float64)
     weights = np.tile(cell_weights(space.structure), space.n_cohorts)
     cost = weights * (1.0 + SIZE_WEIGHT * np.log10(1.0 + h))
     if locked is not None and locked.any():
-        cost[locked] = COST_LOCKED * float(cost[~locked].max(initial=1.0))
+        structure = space.structure
+        rank = np.array([LOCKED_RANK.get(structure.tables[structure.table_of[i]].dims, 1.0)
+                         for i in range(structure.n_cells)])
+        rank = np.tile(rank, space.n_cohorts)
+        cost[locked] = COST_LOCKED * float(cost[~locked].max(initial=1.0)) * rank[locked]
     return cost
 
 

@@ -119,3 +119,27 @@ def test_a_build_keeps_every_headline_cell_that_all_employers_alone_would_keep()
     assert draft.headline_hidden == 0
     assert draft.utility.headline_published >= alone.utility.headline_published
     assert n == 440
+
+
+@pytest.mark.slow
+def test_where_headline_cells_must_go_the_gender_margin_stays_so_the_overall_gaps_are_stated(monkeypatch):
+    """All employers' own failing cells (Operatives, one employer dominant) force headline
+    cells out: the Female and Male gender margin, which the overall gaps read, is the dearest of
+    them (``LOCKED_RANK``), and with every locked cell priced alike one of the two goes."""
+    from aggregation.disclosure import secondary
+    from populations.totals import cohorts_unmasked, population_realistic
+
+    cohorts = cohorts_unmasked(population_realistic(40, seed=2))
+
+    def margin_published(draft) -> dict[str, bool]:
+        structure = draft.space.structure
+        return {structure.labels[i]["gender"]: bool(draft.status[0][i] == CellStatus.PUBLISHED)
+                for i in range(structure.n_cells)
+                if structure.tables[structure.table_of[i]].dims == ("gender",)}
+
+    draft = release_build(cohorts=cohorts, policy=POLICY)
+    assert draft.certificate.passed and draft.utility.headline_published < draft.utility.headline_safe
+    assert margin_published(draft)["Female"] and margin_published(draft)["Male"]
+    monkeypatch.setattr(secondary, "LOCKED_RANK", {})
+    flat = release_build(cohorts=cohorts, policy=POLICY)
+    assert not (margin_published(flat)["Female"] and margin_published(flat)["Male"])
