@@ -54,11 +54,11 @@ def status_describe(status: dict, *, base: str = "") -> tuple[str, FollowOutcome
         return "The service is waiting for the mask sums; none has been started yet.", None
     if state in ("queued", "running"):
         total, processed = status.get("total") or 0, status.get("processed") or 0
-        verb = "queued, waiting for a worker" if state == "queued" else "running"
+        verb = "queued" if state == "queued" else "running"
         return f"Adding the mask sums: {verb}, {processed} of {total} submissions summed.", None
     if build is not None:
         attempt = f", attempt {build['attempts']}" if build.get("attempts", 0) > 1 else ""
-        where = "queued, waiting for a worker" if build["state"] == "queued" else build["stage"]
+        where = "queued" if build["state"] == "queued" else build["stage"]
         return f"Unmask done; building release {build['number']}: {where}{attempt}.", None
     if release is None:
         line = ("Unmask done. This service builds no release by itself after the unmask; build it on "
@@ -128,6 +128,10 @@ def job_follow(
             outcome = None
         else:
             line, outcome = status_describe(status, base=api.base)
+            if starter is not None and status.get("state") == "awaiting_masks":
+                # The start request has not committed yet (on the embedded default it commits
+                # first and then runs the job in the same request).
+                line = "Asking the service to start adding the mask sums."
         now = clock()
         if outcome is not None:
             return outcome

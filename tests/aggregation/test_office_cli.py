@@ -195,6 +195,7 @@ class ScriptedService:
 def test_following_reports_each_stage_and_ends_with_the_release_verdict():
     built = {"number": 1, "state": "draft", "passed": True, "error": ""}
     service = ScriptedService([
+        _status("awaiting_masks"),
         _status("queued"),
         _status("running", processed=20),
         _status("done", processed=40, build={"number": 1, "state": "running", "stage": "secondary suppression", "attempts": 1}),
@@ -208,7 +209,8 @@ def test_following_reports_each_stage_and_ends_with_the_release_verdict():
     assert outcome.line == ("Release 1 built and passed its audit. Review and publish it on "
                             "http://compact.test/office/cycles/2026/review/")
     assert [line.split("] ", 1)[1] for line in said] == [
-        "Adding the mask sums: queued, waiting for a worker, 0 of 40 submissions summed.",
+        "Asking the service to start adding the mask sums.",
+        "Adding the mask sums: queued, 0 of 40 submissions summed.",
         "Adding the mask sums: running, 20 of 40 submissions summed.",
         "Unmask done; building release 1: secondary suppression.",
         "Unmask done; building release 1: the audit.",
