@@ -77,18 +77,11 @@ class InvitationOut(serializers.ModelSerializer):
             "used_at",
             "used_by",
             "status",
+            "expires_before_deadline",
         ]
 
     def get_status(self, obj) -> str:
-        from django.utils import timezone
-
-        if obj.used_at:
-            return "used"
-        if obj.revoked_at:
-            return "revoked"
-        if obj.expires_at <= timezone.now():
-            return "expired"
-        return "outstanding"
+        return obj.status
 
 
 class InvitationCreatedOut(InvitationOut):
