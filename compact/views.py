@@ -155,6 +155,11 @@ def office_cycle_close(request, slug):
          if summary.waiting else "Nobody can submit or resubmit any more."),
         "A closed cycle cannot be reopened. Next, the office unmasks the aggregate with its private key.",
     ]
+    not_enrolled = [r.employer.name for r in rows if r.stage == "not_enrolled"]
+    if not_enrolled:
+        others = ", ".join(not_enrolled[:10]) + (f" and {len(not_enrolled) - 10} more" if len(not_enrolled) > 10 else "")
+        consequences.insert(2, f"{len(not_enrolled)} invited employer(s) never enrolled ({others}); their invitations "
+                               "stop working.")
     if cycle.deadline > timezone.now():
         consequences.insert(0, f"The deadline is {_when(cycle.deadline)}: closing now ends the cycle early (it "
                                "would close by itself then).")

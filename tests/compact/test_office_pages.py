@@ -46,6 +46,7 @@ def test_closing_asks_first_and_says_who_has_not_submitted(world, open_cycle):
     assert "1 of 2 enrolled employers have submitted" in text
     assert "The 1 who have not (Birch Hospital) can no longer submit" in text
     assert "cannot be reopened" in text and "closing now ends the cycle early" in text
+    assert "never enrolled" not in text
     assert 'name="confirm" value="yes"' in text and 'action="/office/cycles/2026/close"' in text
     assert Cycle.objects.get(slug="2026").state == "open"
     # A POST without the confirmation (an old form, a script) shows the same page and closes nothing.
@@ -80,6 +81,8 @@ def test_participation_says_n_of_m_and_filters_by_stage(world, open_cycle):
     assert "Birch Hospital" in table and "Acme Analytics" not in table and "Cedar Bank" not in table
     table = office.get("/office/cycles/2026/?show=not_enrolled").content.decode().split('id="participation"')[1].split("</table>")[0]
     assert "Cedar Bank" in table and "Birch Hospital" not in table
+    closing = office.get("/office/cycles/2026/close").content.decode()
+    assert "1 invited employer(s) never enrolled (Cedar Bank); their invitations stop working." in closing
     nonsense = office.get("/office/cycles/2026/?show=<script>").content.decode()
     assert "Cedar Bank" in nonsense and "Acme Analytics" in nonsense and "<script>" not in nonsense
 
