@@ -24,7 +24,15 @@ from compact.access import principal_of
 from compact.errors import DomainError, NotFound
 from compact.forms import ResubmissionWindowForm
 from compact.models import Cycle
-from compact.pages import cycle_or_404, form_errors, office_required, run_service
+from compact.pages import (
+    Confirmation,
+    confirmation_given,
+    confirmation_page,
+    cycle_or_404,
+    form_errors,
+    office_required,
+    run_service,
+)
 from compact.selectors import cycle_get_published
 from protocol.release import ReleaseDocument
 
@@ -37,6 +45,15 @@ DIMENSION_CHOICES = {
     "job_category,race_ethnicity": ["job_category", "race_ethnicity"],
     "job_category,race_ethnicity,gender": ["job_category", "race_ethnicity", "gender"],
 }
+
+
+DIMENSION_LABELS = {"job_category": "Job category", "race_ethnicity": "Race/ethnicity", "gender": "Gender"}
+
+
+def dimensions_label(dims: list[str]) -> str:
+    """``["job_category", "gender"]`` → "Job category × gender"."""
+    words = [DIMENSION_LABELS[d] for d in dims]
+    return " × ".join([words[0]] + [w[0].lower() + w[1:] for w in words[1:]])
 
 
 def _published(slug: str):
@@ -71,7 +88,8 @@ def office_review(request, slug):
     """The office's review of the latest release: audit, drill-down to published cells, publish."""
     cycle = cycle_or_404(request, slug)
     release = release_latest(cycle=cycle)
-    context = {"cycle": cycle, "release": release, "dimension_choices": DIMENSION_CHOICES,
+    context = {"cycle": cycle, "release": release,
+               "dimension_choices": [(key, dimensions_label(dims)) for key, dims in DIMENSION_CHOICES.items()],
                "margin": releases.policy_for(cycle).margin, "exclusions": exclusions_of(cycle=cycle),
                "build": release_build_pending(cycle=cycle)}
     document = release.release_document() if release is not None else None
@@ -83,12 +101,16 @@ def office_review(request, slug):
             cohort, dims_key = "all", "job_category,gender"
         dims = DIMENSION_CHOICES[dims_key]
         cells = cells_for_display(document, cohort=cohorts[cohort], dims=dims)
+        hide_suppressed = request.GET.get("hide") == "suppressed"
         context.update({
             "cohorts": [(key, c.label) for key, c in cohorts.items()],
             "cohort": cohort,
             "dims_key": dims_key,
             "dims": dims,
-            "cells": cells,
+            "dim_headers": [DIMENSION_LABELS[d] for d in dims],
+            "hide_suppressed": hide_suppressed,
+            "cells": [c for c in cells if c["status"] != "suppressed"] if hide_suppressed else cells,
+            "cells_total": len(cells),
             "headline": document.headline(),
             "earlier": _earlier_headlines(cycle),
             "suppressed_count": sum(1 for c in cells if c["status"] == "suppressed"),
@@ -191,9 +213,35 @@ def office_rebuild(request, slug):
 
 
 @office_required
-@require_POST
 def office_publish(request, slug):
-    return _review_action(request, slug, releases.release_publish, "Published. The report is public now.")
+    """Publish the draft release, after a confirmation page that says what becomes public."""
+    cycle = cycle_or_404(request, slug)
+    release = release_latest(cycle=cycle)
+    back = reverse("office-review", args=[slug])
+    if release is None or release.state != ReleaseState.DRAFT or not release.passed:
+        messages.error(request, "There is no draft release that passed its audit to publish.")
+        return redirect(back)
+    if confirmation_given(request):
+        if request.POST.get("release") != str(release.number):
+            messages.error(request, f"The draft changed while you were deciding: release {release.number} is the one "
+                                    "to review now. Nothing was published.")
+            return redirect(back)
+        return _review_action(request, slug, releases.release_publish, "Published. The report is public now.")
+    cert = release.certificate
+    return confirmation_page(request, Confirmation(
+        title=f"Publish release {release.number} of cycle {slug}?",
+        consequences=[
+            f"Anyone can read it, without signing in: the report at {reverse('public-report', args=[slug])} "
+            "(web page and PDF), the CSV and the JSON.",
+            f"It publishes {cert.get('published', 0):,} cells and hides {cert.get('suppressed', {}).get('primary', 0):,} "
+            f"by the rules and {cert.get('suppressed', {}).get('secondary', 0):,} to protect them; every hidden "
+            f"figure stays uncertain by at least {100 * cert.get('worst_protection_ratio', 0):.0f}% of its value.",
+            "A published release cannot be withdrawn. A correction is a new release, audited against this one.",
+            "Each employer can then compare its own figures with the published ones.",
+        ],
+        button=f"Publish release {release.number}", action_url=reverse("office-publish", args=[slug]),
+        cancel_url=back, cancel_label=f"Review of {slug}", fields={"release": str(release.number)}, danger=False,
+    ))
 
 
 @office_required

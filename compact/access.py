@@ -6,6 +6,9 @@ Roles:
 - equity-office analyst: a person in the ``equity-office`` group; runs cycles, never sees an
   employer's figures (nobody can);
 - admin: a superuser; manages people and can do everything an analyst can.
+
+An office API key acts as the equity office while its owner is an active analyst or admin, and
+only as the office: its principal is an analyst, never an admin (a key never manages people).
 """
 
 from __future__ import annotations
@@ -70,14 +73,15 @@ def principal_for_user(user) -> Principal:
 
 
 def principal_for_api_key(key) -> Principal:
-    """An employer key acts for its employer; an office key acts with its owner's office role."""
+    """An employer key acts for its employer; an office key acts as the office (an analyst)
+    while its owner has an office role, analyst or admin, as the owner's session does."""
     if key.owner_id is not None:
         owner = principal_for_user(key.owner)
         return Principal(
             user=None,
             employer=None,
             api_key=key,
-            is_analyst=owner.is_analyst and key.owner.is_active,
+            is_analyst=owner.is_office and key.owner.is_active,
             is_admin=False,
         )
     return Principal(user=None, employer=key.employer, api_key=key, is_analyst=False, is_admin=False)

@@ -3,13 +3,21 @@
 It plays every part through the real code paths: the equity office (its key generated in its
 own folder, the services, the unmask client over HTTP), the employers (invitation codes, and
 the client's check, seal and submit over HTTP with API keys), and the public.
+
+Then it leaves a second cycle open for a newcomer to take part in by hand: most employers have
+submitted, a few have invitations ready, and the summary says how to start the service, where
+each role starts, who can sign in, and where the office key's passphrase is.
 """
 
 from __future__ import annotations
 
+import csv
 import json
+import os
 import random
 import re
+import shlex
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,6 +26,7 @@ from pathlib import Path
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.management.base import CommandError
@@ -27,8 +36,12 @@ from compact.models import Cycle
 from compact.services import cycles, invitations, people
 
 SLUG = "2026"
+NEXT_SLUG = "2027"
 DEMO_PASSWORD = "demo passphrase 2026"
 OFFICE_PASSPHRASE = "office passphrase for the demo"
+PASSPHRASE_FILE = "office-passphrase"
+SERVE_AT = "127.0.0.1:8000"
+LEFT_TO_ENROL = 3  # employers of the open cycle whose invitation is left for a newcomer to use
 
 
 class _ThreadingServer(ThreadingMixIn, WSGIServer):
@@ -48,6 +61,8 @@ class DemoEmployer:
     api_key: str = ""
     extract: Path | None = None
     version: int = 0
+    elements: object = None  # the statistics vector of the extract, sealed again for the next cycle
+    next_code: str = ""  # an unused invitation code for the open cycle
 
 
 @dataclass
@@ -76,6 +91,7 @@ class DemoRun:
             self._submit()
             self._close_and_unmask()
             self._after_unmask()
+            self._next_cycle()
         finally:
             self.server.shutdown()
         self._summary()
@@ -92,7 +108,7 @@ class DemoRun:
 
     # --- the equity office -------------------------------------------------------------
     def _office(self) -> None:
-        from aggregation.office.keys import keypair_write
+        from aggregation.office.keys import keypair_write, passphrase_file_write
 
         User = get_user_model()
         root = User.objects.create_superuser("admin", "admin@example.org", DEMO_PASSWORD)
@@ -108,8 +124,11 @@ class DemoRun:
             out_dir=office_dir, passphrase=OFFICE_PASSPHRASE
         )
         self.fingerprint = fp
-        self._step(f"Equity office: key pair made in {office_dir} (fingerprint {fp[:16]}…); "
-                   "people 'admin' and 'analyst' created.")
+        self.passphrase_path = Path(settings.DATA_DIR) / PASSPHRASE_FILE
+        self.passphrase_path.unlink(missing_ok=True)
+        passphrase_file_write(self.passphrase_path, OFFICE_PASSPHRASE)
+        self._step(f"Equity office: key pair made in {office_dir} (fingerprint {fp[:16]}…), its passphrase in "
+                   f"{self.passphrase_path} (mode 0600); people 'admin' and 'analyst' created.")
 
     def _cycle(self) -> None:
         self.cycle = cycles.cycle_create(
@@ -179,7 +198,8 @@ class DemoRun:
             if not result.ok:
                 raise CommandError(f"Demo extract {member.extract} has errors: {result.errors[:2]}")
             layout = layout_for(target.taxonomy)
-            envelope = seal(elements=vector_from(result, layout), public_key=target.public_key, cycle=target.cycle,
+            member.elements = vector_from(result, layout)
+            envelope = seal(elements=member.elements, public_key=target.public_key, cycle=target.cycle,
                             employer=target.employer, version=target.version, taxonomy=target.taxonomy,
                             layout=layout.layout_id)
             sealed = json.dumps(envelope).encode()
@@ -310,11 +330,114 @@ class DemoRun:
                 raise CommandError(f"The benchmark of {member.employer.name} failed (exit {code}).")
         self._step(f"{member.employer.name}'s benchmark, computed on its own machine: {folder / 'benchmark.html'} and .pdf.")
 
+    # --- the next cycle, left open for a newcomer -----------------------------------------------
+    def _next_cycle(self) -> None:
+        """Cycle 2027: its own office key, every employer invited; all but the first few enrolled
+        and submitted (their 2026 figures again), so that a newcomer can enrol one of those with
+        its code, submit in the browser, then close, unmask and publish as the office."""
+        from datetime import timedelta
+
+        import requests
+        from django.utils import timezone
+
+        from aggregation.office.keys import keypair_write
+        from employers.client.commands.submit import submission_send
+        from employers.client.cyclekey import seal_target_load
+        from protocol.sealing import seal
+
+        office_dir = self.out / f"office-{NEXT_SLUG}"
+        self.next_private_key, public_key, self.next_fingerprint = keypair_write(
+            out_dir=office_dir, passphrase=OFFICE_PASSPHRASE)
+        self.next_deadline = timezone.now() + timedelta(days=30)
+        cycle = cycles.cycle_create(principal=self.analyst, slug=NEXT_SLUG, name=f"Pay gaps {NEXT_SLUG} (demo, open)",
+                                    deadline=self.next_deadline)
+        cycle = cycles.cycle_set_office_key(principal=self.analyst, cycle=cycle, public_key=public_key.read_bytes())
+        waiting = self.cast[:LEFT_TO_ENROL]
+        for member in self.cast:
+            _, member.next_code = invitations.invitation_create(
+                principal=self.analyst, cycle=cycle, employer=member.employer, note="demo", valid_days=45)
+            if member not in waiting:
+                invitations.invitation_accept(principal=principal_for_user(member.user), cycle=cycle,
+                                              code=member.next_code)
+                member.next_code = ""
+        self.next_cycle = cycles.cycle_open(principal=self.analyst, cycle=cycle)
+        for i, member in enumerate(self.cast):
+            if member in waiting:
+                continue
+            folder = self.out / "employers" / f"employer-{i + 1:02d}" / NEXT_SLUG
+            folder.mkdir(parents=True, exist_ok=True)
+            headers = {"Authorization": f"Api-Key {member.api_key}"}
+            key_doc = requests.get(f"{self.url}/api/v1/cycles/{NEXT_SLUG}/cycle-key", headers=headers, timeout=60).json()
+            (folder / "cycle-key.json").write_text(json.dumps(key_doc, indent=2))
+            target = seal_target_load(folder / "cycle-key.json", expect_fingerprint=self.next_fingerprint[:32])
+            envelope = seal(elements=member.elements, public_key=target.public_key, cycle=target.cycle,
+                            employer=target.employer, version=target.version, taxonomy=target.taxonomy,
+                            layout=key_doc["layout"])
+            response = submission_send(sealed=json.dumps(envelope).encode(), url=self.url, api_key=member.api_key)
+            if response.status_code != 201:
+                raise CommandError(f"Submission to {NEXT_SLUG} refused: {response.text[:300]}")
+            (folder / f"receipt-v{envelope['version']}.json").write_text(json.dumps(response.json(), indent=2))
+        self.invitations_path = self.out / f"invitations-{NEXT_SLUG}.csv"
+        self.invitations_path.unlink(missing_ok=True)
+        fd = os.open(self.invitations_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(["employer", "user", "cycle", "invitation code"])
+            for member in waiting:
+                writer.writerow([member.employer.name, member.user.get_username(), NEXT_SLUG, member.next_code])
+        self._step(f"Cycle {NEXT_SLUG} is open until {self.next_deadline:%Y-%m-%d} with its own office key "
+                   f"({office_dir}): {len(self.cast) - len(waiting)} employers have submitted, "
+                   f"{len(waiting)} have invitations ready ({self.invitations_path}).")
+
+    def _python(self) -> str:
+        """This interpreter as a newcomer would type it in the project folder."""
+        exe = Path(sys.executable)
+        try:
+            return str(exe.relative_to(Path(settings.BASE_DIR)))
+        except ValueError:
+            return str(exe)
+
     def _summary(self) -> None:
         self.cycle.refresh_from_db()
-        self.say("")
-        self.say(f"Cycle {self.cycle.slug}: {self.cycle.enrollments.count()} employers, {self.people:,} people, "
-                 f"state {self.cycle.state}.")
-        self.say(f"Outputs in {self.out}")
-        self.say("Sign in with admin / analyst / hr01 … and the password "
-                 f"'{DEMO_PASSWORD}' after `TALENT_DATA_DIR={self.out / 'data'} .venv/bin/python manage.py runserver`.")
+        site = f"http://{SERVE_AT}"
+        data_dir = Path(settings.DATA_DIR)
+        pythonpath = os.environ.get("PYTHONPATH")
+        env = f"TALENT_DATA_DIR={shlex.quote(str(data_dir))}" + (f" PYTHONPATH={shlex.quote(pythonpath)}" if pythonpath else "")
+        python = shlex.quote(self._python())
+        first = self.cast[0]
+        waiting = [m for m in self.cast if m.next_code]
+        next_key = self.next_private_key
+        say = self.say
+        say("")
+        say(f"Cycle {self.cycle.slug}: {self.cycle.enrollments.count()} employers, {self.people:,} people, "
+            f"state {self.cycle.state}. Cycle {NEXT_SLUG}: open until {self.next_deadline:%Y-%m-%d}, "
+            f"{len(self.cast) - len(waiting)} of {len(self.cast)} employers submitted.")
+        say(f"Outputs in {self.out}")
+        say("")
+        say(f"Start the service on the demo's data (SQLite, tasks run in-process), in {settings.BASE_DIR}:")
+        say(f"    {env} {python} manage.py runserver {SERVE_AT}")
+        say(f"then open {site}/ and sign in at {site}/accounts/login/ . Start pages:")
+        rows = [
+            ("equity office", f"{site}/office/cycles/", "analyst"),
+            ("administrator", f"{site}/people/", "admin (also acts as the office)"),
+            ("employer", f"{site}/employer/", f"hr01 … hr{len(self.cast):02d}"),
+            ("public", f"{site}/releases/{SLUG}/", "no sign-in"),
+            ("API docs", f"{site}/api/docs/", "an API key or a session"),
+        ]
+        for role, url, who in rows:
+            say(f"    {role:<14} {url:<42} {who}")
+        say(f"Every demo person's password: {DEMO_PASSWORD}")
+        say(f"Office key passphrase: in {self.passphrase_path} (mode 0600), for both office keys "
+            f"({self.private_key_path} and {next_key}).")
+        say("")
+        say(f"Try cycle {NEXT_SLUG} yourself:")
+        if waiting:
+            names = ", ".join(m.user.get_username() for m in waiting)
+            say(f"  1. As {first.user.get_username()}: enrol on {site}/employer/ with cycle {NEXT_SLUG} and code "
+                f"{first.next_code} (the codes of {names}: {self.invitations_path}),")
+            say(f"     then check, seal and submit {first.extract} on {site}/employer/cycles/{NEXT_SLUG}/browser")
+        say(f"  2. As analyst: close the cycle on {site}/office/cycles/{NEXT_SLUG}/ and make an office key on "
+            f"{site}/office/keys/ , then unmask:")
+        say(f"     {python} -m aggregation.office unmask --cycle {NEXT_SLUG} --key {shlex.quote(str(next_key))} "
+            f"--passphrase-file {shlex.quote(str(self.passphrase_path))} --url {site} --api-key tc_…")
+        say(f"  3. Review and publish on {site}/office/cycles/{NEXT_SLUG}/review/")

@@ -19,7 +19,18 @@ class InvitationForm(forms.Form):
         help_text="Leave empty for a code any signed-in employer can use once.",
     )
     note = forms.CharField(max_length=200, required=False, label="Note for your records")
-    valid_days = forms.IntegerField(min_value=1, max_value=365, initial=30, label="Valid for (days)")
+    valid_days = forms.IntegerField(
+        min_value=1, max_value=365, initial=30, label="Valid for (days)",
+        help_text="The first figure offered covers the cycle up to its deadline.",
+    )
+
+    @staticmethod
+    def days_to_cover(deadline) -> int:
+        """The whole days from now to a deadline, at least 1 and at most 365 (what the service takes)."""
+        from django.utils import timezone
+
+        seconds = (deadline - timezone.now()).total_seconds()
+        return max(1, min(365, -int(-seconds // 86400)))
 
 
 class EmployerForm(forms.Form):

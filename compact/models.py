@@ -84,6 +84,25 @@ class Invitation(models.Model):
     def __str__(self) -> str:
         return f"invitation …{self.hint} for {self.cycle}"
 
+    @property
+    def status(self) -> str:
+        """used, revoked, expired or outstanding."""
+        from django.utils import timezone
+
+        if self.used_at:
+            return "used"
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "outstanding"
+
+    @property
+    def expires_before_deadline(self) -> bool:
+        """An unused invitation that stops working before its cycle's deadline: the employer
+        could not enrol in the last days of the cycle."""
+        return not self.used_at and not self.revoked_at and self.expires_at < self.cycle.deadline
+
 
 class Enrollment(models.Model):
     """An employer taking part in a cycle."""

@@ -1,12 +1,21 @@
-"""Shared plumbing of the HTML pages: run a service and report its outcome as a message."""
+"""Shared plumbing of the HTML pages: run a service and report its outcome as a message, and
+ask for confirmation before an action that cannot be undone.
+
+Guarantee: an action behind ``confirmation_given`` runs only on a POST that carries
+``confirm=yes``, which only the confirmation page's form sends; a GET, or a POST without it,
+shows what the action will do and changes nothing.
+"""
 
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
+from django.shortcuts import render
 
 from compact.access import principal_of
 from compact.errors import DomainError, NotFound
@@ -62,3 +71,29 @@ def form_errors(request, form) -> None:
         label = form.fields[field].label or field.replace("_", " ").capitalize() if field in form.fields else "Form"
         for error in errors:
             messages.error(request, f"{label}: {error}")
+
+
+CONFIRM_FIELD = "confirm"
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """A confirmation page: what the action is, what follows from it, and where to go back."""
+
+    title: str
+    consequences: list[str]
+    button: str
+    action_url: str
+    cancel_url: str
+    cancel_label: str
+    fields: dict[str, str] = dataclass_field(default_factory=dict)
+    danger: bool = True
+
+
+def confirmation_given(request) -> bool:
+    """Whether this request is the confirmation page's own POST."""
+    return request.method == "POST" and request.POST.get(CONFIRM_FIELD) == "yes"
+
+
+def confirmation_page(request, confirmation: Confirmation):
+    return render(request, "compact/confirm.html", {"confirmation": confirmation, "confirm_field": CONFIRM_FIELD})

@@ -96,6 +96,12 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Sealed submissions are a few hundred kilobytes; a longer timeout avoids spurious
     # "database is locked" errors when the eager worker and a request write together.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 30
+    # A transaction takes the write lock when it begins: a deferred one that read first and
+    # then wrote failed at once ("database is locked", no waiting) whenever another request was
+    # writing, e.g. an API key's last-use stamp during the unmask start. WAL lets readers go on
+    # while one request writes (docs/decisions.md, "SQLite: immediate transactions and WAL").
+    DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
+    DATABASES["default"]["OPTIONS"].setdefault("init_command", "PRAGMA journal_mode=WAL;")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -14,6 +14,8 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("office/cycles/", views.office_cycles, name="office-cycles"),
     path("office/cycles/<slug:slug>/", views.office_cycle, name="office-cycle"),
+    path("office/cycles/<slug:slug>/close", views.office_cycle_close, name="office-cycle-close"),
+    path("office/cycles/<slug:slug>/participation.csv", views.office_participation_csv, name="office-participation-csv"),
     path("office/cycles/<slug:slug>/<str:action>", views.office_cycle_action, name="office-cycle-action"),
     path("office/cycles/<slug:slug>/invitations/new", views.office_invitation_create, name="office-invitation-create"),
     path(

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
 
 from compact.access import principal_of
 from compact.forms import (
@@ -16,11 +21,37 @@ from compact.forms import (
     ResubmissionWindowForm,
 )
 from compact.models import CycleState
-from compact.pages import admin_required, cycle_or_404, form_errors, office_required, run_service
+from compact.pages import (
+    Confirmation,
+    admin_required,
+    confirmation_given,
+    confirmation_page,
+    cycle_or_404,
+    form_errors,
+    office_required,
+    run_service,
+)
 from compact.selectors import cycles_published, cycles_visible, invitations_visible, people_list
 from compact.services import cycles, invitations, people
-from employers.selectors import cycle_participation, employers_visible, resubmission_windows_of
+from employers.client.sanitise import for_csv_cell
+from employers.selectors import (
+    cycle_participation,
+    employers_visible,
+    participation_summarise,
+    resubmission_windows_of,
+)
 from employers.services import organisations
+
+PARTICIPATION_FILTERS = {
+    "all": "Everyone invited or enrolled",
+    "waiting": "Enrolled, nothing submitted yet",
+    "submitted": "Submitted",
+    "not_enrolled": "Invited, not enrolled",
+}
+
+
+def _when(moment) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def home(request):
@@ -69,17 +100,86 @@ def office_cycle(request, slug):
     principal = principal_of(request)
     cycle = cycle_or_404(request, slug)
     new_code = request.session.pop("new_invitation_code", None)
+    rows = cycle_participation(principal=principal, cycle=cycle)
+    shown = request.GET.get("show", "all")
+    if shown not in PARTICIPATION_FILTERS:
+        shown = "all"
     context = {
         "cycle": cycle,
-        "participation": cycle_participation(principal=principal, cycle=cycle),
+        "participation": [r for r in rows if shown == "all" or r.stage == shown],
+        "summary": participation_summarise(rows),
+        "participation_filters": PARTICIPATION_FILTERS,
+        "shown": shown,
+        "shown_label": PARTICIPATION_FILTERS[shown],
         "invitations": invitations_visible(principal=principal, cycle=cycle),
-        "invitation_form": InvitationForm(),
+        "invitation_form": InvitationForm(initial={"valid_days": InvitationForm.days_to_cover(cycle.deadline)}),
         "windows": resubmission_windows_of(cycle=cycle),
         "window_form": ResubmissionWindowForm(cycle=cycle),
         "new_code": new_code,
         "states": CycleState,
     }
     return render(request, "compact/office_cycle.html", context)
+
+
+@office_required
+@require_GET
+def office_participation_csv(request, slug):
+    """The participation table as CSV: metadata only, never a figure."""
+    principal = principal_of(request)
+    cycle = cycle_or_404(request, slug)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["employer", "industry", "size band", "invitations", "enrolled at", "submission versions",
+                     "last submitted at", "late", "stage"])
+    for row in cycle_participation(principal=principal, cycle=cycle):
+        writer.writerow([
+            for_csv_cell(row.employer.name), row.employer.industry, row.employer.size_band, row.invited,
+            timezone.localtime(row.enrolled_at).isoformat(timespec="minutes") if row.enrolled_at else "",
+            row.versions,
+            timezone.localtime(row.last_submitted_at).isoformat(timespec="minutes") if row.last_submitted_at else "",
+            "yes" if row.late else "no", row.stage.replace("_", " "),
+        ])
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="participation-{cycle.slug}.csv"'
+    return response
+
+
+@office_required
+def office_cycle_close(request, slug):
+    """Close a cycle early, after a confirmation page that says who has not submitted."""
+    principal = principal_of(request)
+    cycle = cycle_or_404(request, slug)
+    back = reverse("office-cycle", args=[slug])
+    if cycle.state != CycleState.OPEN:
+        messages.error(request, f"Cycle {slug} is {cycle.get_state_display().lower()}; only an open cycle can be closed.")
+        return redirect(back)
+    if confirmation_given(request):
+        run_service(request, lambda: cycles.cycle_close(principal=principal, cycle=cycle),
+                    success="The cycle is closed and its submissions are frozen.")
+        return redirect(back)
+    rows = cycle_participation(principal=principal, cycle=cycle)
+    summary = participation_summarise(rows)
+    waiting = [r.employer.name for r in rows if r.stage == "waiting"]
+    names = ", ".join(waiting[:10]) + (f" and {len(waiting) - 10} more" if len(waiting) > 10 else "")
+    consequences = [
+        f"{summary.submitted} of {summary.enrolled} enrolled employers have submitted; their latest versions are "
+        "frozen as the cycle's submission set.",
+        (f"The {summary.waiting} who have not ({names}) can no longer submit, and nobody can resubmit."
+         if summary.waiting else "Nobody can submit or resubmit any more."),
+        "A closed cycle cannot be reopened. Next, the office unmasks the aggregate with its private key.",
+    ]
+    not_enrolled = [r.employer.name for r in rows if r.stage == "not_enrolled"]
+    if not_enrolled:
+        others = ", ".join(not_enrolled[:10]) + (f" and {len(not_enrolled) - 10} more" if len(not_enrolled) > 10 else "")
+        consequences.insert(2, f"{len(not_enrolled)} invited employer(s) never enrolled ({others}); their invitations "
+                               "stop working.")
+    if cycle.deadline > timezone.now():
+        consequences.insert(0, f"The deadline is {_when(cycle.deadline)}: closing now ends the cycle early (it "
+                               "would close by itself then).")
+    return confirmation_page(request, Confirmation(
+        title=f"Close cycle {slug} now?", consequences=consequences, button=f"Close cycle {slug}",
+        action_url=reverse("office-cycle-close", args=[slug]), cancel_url=back, cancel_label=f"Cycle {slug}",
+    ))
 
 
 @office_required
@@ -100,7 +200,6 @@ def office_cycle_action(request, slug, action):
         return redirect("office-cycle", slug=slug)
     services = {
         "open": (cycles.cycle_open, "The cycle is open: enrolled employers can submit."),
-        "close": (cycles.cycle_close, "The cycle is closed and its submissions are frozen."),
     }
     if action not in services:
         raise Http404("Unknown action")
@@ -130,23 +229,44 @@ def office_invitation_create(request, slug):
     )
     if result is not None:
         request.session["new_invitation_code"] = result[1]
+        invitation = result[0]
+        if invitation.expires_before_deadline:
+            messages.warning(
+                request,
+                f"Invitation …{invitation.hint} expires on {_when(invitation.expires_at)}, before the cycle's "
+                f"deadline ({_when(cycle.deadline)}): the employer must enrol before then, or you issue a new one.",
+            )
     return redirect("office-cycle", slug=slug)
 
 
 @office_required
-@require_POST
 def office_invitation_revoke(request, slug, pk):
     principal = principal_of(request)
     cycle = cycle_or_404(request, slug)
     invitation = invitations_visible(principal=principal, cycle=cycle).filter(pk=pk).first()
     if invitation is None:
         raise Http404("No such invitation")
-    run_service(
-        request,
-        lambda: invitations.invitation_revoke(principal=principal, invitation=invitation),
-        success=f"Invitation …{invitation.hint} revoked.",
-    )
-    return redirect("office-cycle", slug=slug)
+    back = reverse("office-cycle", args=[slug]) + "#invitations"
+    if invitation.status != "outstanding":
+        messages.error(request, f"Invitation …{invitation.hint} is {invitation.status}; there is nothing to revoke.")
+        return redirect(back)
+    if confirmation_given(request):
+        run_service(
+            request,
+            lambda: invitations.invitation_revoke(principal=principal, invitation=invitation),
+            success=f"Invitation …{invitation.hint} revoked.",
+        )
+        return redirect(back)
+    whom = invitation.employer.name if invitation.employer else "any employer"
+    return confirmation_page(request, Confirmation(
+        title=f"Revoke invitation …{invitation.hint}?",
+        consequences=[
+            f"The code ending …{invitation.hint} (for {whom}) stops working at once; it cannot be used again.",
+            "Employers already enrolled are not affected. To invite this employer later, create a new invitation.",
+        ],
+        button=f"Revoke invitation …{invitation.hint}",
+        action_url=reverse("office-invitation-revoke", args=[slug, pk]), cancel_url=back, cancel_label=f"Cycle {slug}",
+    ))
 
 
 @office_required
@@ -203,6 +323,17 @@ def office_keys(request):
             key = request.user.office_api_keys.filter(pk=request.POST.get("revoke")).first()
             if key is None:
                 raise Http404("No such key")
+            if not confirmation_given(request):
+                return confirmation_page(request, Confirmation(
+                    title=f"Revoke the office key {key.name}?",
+                    consequences=[
+                        f"The key tc_{key.prefix}_… stops working at once: an unmask client that uses it is "
+                        "refused from its next request.",
+                        "A revoked key cannot be restored; make a new one on this page when you need it.",
+                    ],
+                    button=f"Revoke {key.name}", action_url=reverse("office-keys"), cancel_url=reverse("office-keys"),
+                    cancel_label="Office keys", fields={"revoke": str(key.pk)},
+                ))
             run_service(request, lambda: organisations.api_key_revoke(principal=principal, key=key), success=f"Key {key.name} revoked.")
         else:
             result = run_service(

@@ -76,6 +76,37 @@ class ParticipationRow:
     last_submitted_at: datetime | None
     late: bool
 
+    @property
+    def stage(self) -> str:
+        """submitted, waiting (enrolled, nothing submitted yet) or not_enrolled."""
+        if self.enrolled_at is None:
+            return "not_enrolled"
+        return "submitted" if self.versions else "waiting"
+
+
+@dataclass(frozen=True)
+class ParticipationSummary:
+    """How far a cycle's participation has got: "N of M enrolled employers submitted"."""
+
+    enrolled: int
+    submitted: int
+    late: int
+    not_enrolled: int  # invited but not (yet) enrolled
+
+    @property
+    def waiting(self) -> int:
+        return self.enrolled - self.submitted
+
+
+def participation_summarise(rows: list[ParticipationRow]) -> ParticipationSummary:
+    enrolled = [r for r in rows if r.enrolled_at is not None]
+    return ParticipationSummary(
+        enrolled=len(enrolled),
+        submitted=sum(1 for r in enrolled if r.versions),
+        late=sum(1 for r in enrolled if r.late),
+        not_enrolled=len(rows) - len(enrolled),
+    )
+
 
 def cycle_participation(*, principal: Principal, cycle: Cycle) -> list[ParticipationRow]:
     if not principal.is_office:

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from aggregation.disclosure.export import release_to_csv
-from aggregation.models import ReleaseBuild, UnmaskJob
+from aggregation.models import Release, ReleaseBuild, UnmaskJob
 from aggregation.selectors import (
     exclusions_of,
     release_build_pending,
@@ -89,6 +89,26 @@ class ReleaseBuildOut(serializers.ModelSerializer):
         fields = ["number", "state", "stage", "attempts", "created_at", "started_at", "heartbeat_at", "finished_at"]
 
 
+class ReleaseBriefOut(serializers.ModelSerializer):
+    passed = serializers.BooleanField()
+
+    class Meta:
+        model = Release
+        fields = ["number", "state", "passed", "error", "built_at"]
+
+
+def unmask_status_data(job: UnmaskJob) -> dict:
+    """The unmask job's status with what follows it: the unfinished release build, if any, and
+    the latest release, so that a client can follow the whole job with one request."""
+    build = release_build_pending(cycle=job.cycle)
+    release = release_latest(cycle=job.cycle)
+    return {
+        **UnmaskStatusOut(job).data,
+        "release_build": ReleaseBuildOut(build).data if build is not None else None,
+        "release": ReleaseBriefOut(release).data if release is not None else None,
+    }
+
+
 class OfficeBase(Base):
     permission_classes = [IsOffice]
 
@@ -117,11 +137,12 @@ class MaskSumView(OfficeBase):
 
 
 class UnmaskStartView(OfficeBase):
-    @extend_schema(request=None, responses=UnmaskStatusOut, summary="Start adding the mask sums")
+    @extend_schema(request=None, responses=OpenApiTypes.OBJECT,
+                   summary="Start adding the mask sums (the answer is the unmask status)")
     def post(self, request, slug):
         job = unmask.unmask_start(principal=principal_of(request), cycle=self.cycle(request, slug))
         job.refresh_from_db()
-        return Response(UnmaskStatusOut(job).data)
+        return Response(unmask_status_data(job))
 
 
 class UnmaskExclusionsView(OfficeBase):
@@ -162,9 +183,10 @@ class ResubmissionWindowsView(OfficeBase):
 
 
 class UnmaskStatusView(OfficeBase):
-    @extend_schema(responses=UnmaskStatusOut, summary="Progress of the unmask")
+    @extend_schema(responses=OpenApiTypes.OBJECT,
+                   summary="Progress of the unmask, the release build that follows it and the latest release")
     def get(self, request, slug):
-        return Response(UnmaskStatusOut(unmask_job_get(cycle=self.cycle(request, slug))).data)
+        return Response(unmask_status_data(unmask_job_get(cycle=self.cycle(request, slug))))
 
 
 class PublicReleaseView(APIView):

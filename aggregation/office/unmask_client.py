@@ -198,11 +198,16 @@ class OfficeApi:
         return self._check(self.session.post(f"{self.base}/api/v1/cycles/{cycle}/unmask/exclusions", json=payload,
                                               timeout=self.timeout))
 
-    def start(self, cycle: str) -> dict:
-        return self._check(self.session.post(f"{self.base}/api/v1/cycles/{cycle}/unmask/start", timeout=self.timeout))
+    def start(self, cycle: str, *, timeout=None) -> dict:
+        """Start the summing; the answer is the job's status. On the embedded default the request
+        runs the whole job, so its caller chooses the timeout (aggregation.office.follow)."""
+        return self._check(self.session.post(f"{self.base}/api/v1/cycles/{cycle}/unmask/start",
+                                             timeout=timeout or self.timeout))
 
-    def status(self, cycle: str) -> dict:
-        return self._check(self.session.get(f"{self.base}/api/v1/cycles/{cycle}/unmask/status", timeout=self.timeout))
+    def status(self, cycle: str, *, timeout=None) -> dict:
+        """The unmask job, the release build that follows it and the latest release."""
+        return self._check(self.session.get(f"{self.base}/api/v1/cycles/{cycle}/unmask/status",
+                                            timeout=timeout or self.timeout))
 
 
 def unmask_remote(
@@ -214,8 +219,24 @@ def unmask_remote(
     expect_fingerprint: str | None = None,
     say: Callable[[str], None] = print,
 ) -> dict:
-    """Download, check, exclude what does not open, compute, upload, start. Returns the
-    service's job status."""
+    """Download, check, exclude what does not open, compute, upload, start (in one request).
+    Returns the service's job status."""
+    mask_sums_send(api=api, cycle=cycle, private_key=private_key, min_cohort_employers=min_cohort_employers,
+                   expect_fingerprint=expect_fingerprint, say=say)
+    return api.start(cycle)
+
+
+def mask_sums_send(
+    *,
+    api: OfficeApi,
+    cycle: str,
+    private_key: X25519PrivateKey,
+    min_cohort_employers: int = DEFAULT_MIN_COHORT,
+    expect_fingerprint: str | None = None,
+    say: Callable[[str], None] = print,
+) -> list[str]:
+    """Download, check, exclude what does not open, compute and upload the mask sums; returns
+    the cohorts sent. Starting the summing is the caller's next step."""
     bundle = api.bundle(cycle)
     say(f"Cycle {cycle}: {len(bundle['submissions'])} submissions, {len(bundle['cohorts'])} cohorts requested.")
     # The guard first: nothing is opened for a request that could isolate a small group.
@@ -237,4 +258,4 @@ def unmask_remote(
     for key, mask_sum in result.sums.items():
         api.upload(cycle, key, mask_sum)
     say(f"Mask sums uploaded for {', '.join(result.sums)}.")
-    return api.start(cycle)
+    return list(result.sums)

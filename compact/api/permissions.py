@@ -18,7 +18,16 @@ class IsOffice(IsPrincipal):
     message = "Only the equity office can do this."
 
     def has_permission(self, request, view):
-        return principal_of(request).is_office
+        principal = principal_of(request)
+        key = principal.api_key
+        if not principal.is_office and key is not None and key.owner_id is not None:
+            # An office key whose owner has lost the office role: say so, not just "office only".
+            self.message = (
+                f"This office key acts with its owner's role, and {key.owner.get_username()} is no longer "
+                "an active analyst or administrator. An administrator can give the role back on the "
+                "People page, or an analyst can make a new key on the Office keys page."
+            )
+        return principal.is_office
 
 
 class IsPerson(IsPrincipal):

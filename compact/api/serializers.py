@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
-from compact.access import principal_for_user
+from compact.access import principal_for_api_key, principal_for_user
 from compact.models import AuditEvent, Cycle, Invitation
 from employers.models import ApiKey, Employer
 
@@ -77,18 +77,11 @@ class InvitationOut(serializers.ModelSerializer):
             "used_at",
             "used_by",
             "status",
+            "expires_before_deadline",
         ]
 
     def get_status(self, obj) -> str:
-        from django.utils import timezone
-
-        if obj.used_at:
-            return "used"
-        if obj.revoked_at:
-            return "revoked"
-        if obj.expires_at <= timezone.now():
-            return "expired"
-        return "outstanding"
+        return obj.status
 
 
 class InvitationCreatedOut(InvitationOut):
@@ -197,6 +190,16 @@ class OfficeKeyIn(serializers.Serializer):
     public_key = serializers.CharField(
         max_length=4096, help_text="The public key document written by `aggregation.office keygen`, or PEM."
     )
+
+
+class OfficeApiKeyCreatedOut(ApiKeyCreatedOut):
+    role = serializers.SerializerMethodField(help_text="The role the key acts with: always analyst")
+
+    class Meta(ApiKeyCreatedOut.Meta):
+        fields = ApiKeyCreatedOut.Meta.fields + ["role"]
+
+    def get_role(self, key) -> str:
+        return principal_for_api_key(key).role
 
 
 class OfficeApiKeyOut(serializers.Serializer):

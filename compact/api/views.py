@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 from compact.access import principal_of
 from compact.api import serializers as s
 from compact.api.base import Base, input_parse, paginated_response
-from compact.api.permissions import IsOffice, IsPerson
+from compact.api.permissions import IsOffice, IsPerson, IsPrincipal
 from compact.errors import NotFound
 from compact.health import health_report
 from compact.selectors import (
@@ -23,7 +23,7 @@ from compact.selectors import (
     person_get,
 )
 from compact.services import cycles, invitations, people
-from compact.services.guards import require_admin
+from compact.services.guards import require_admin, require_office
 from employers.selectors import (
     api_keys_visible,
     cycle_participation,
@@ -271,18 +271,22 @@ class OfficeKeyView(Base):
 
 
 class OfficeApiKeyView(Base):
-    permission_classes = [IsOffice]
+    # Listing is for the office; a request for a new key reaches the service, which refuses a
+    # person without an office role with what to do about it.
+    permission_classes = [IsPrincipal]
 
     @extend_schema(responses=s.OfficeApiKeyOut(many=True), summary="Your office API keys")
     def get(self, request):
         principal = principal_of(request)
+        require_office(principal)
         user = principal.user or (principal.api_key.owner if principal.api_key else None)
         keys = user.office_api_keys.all() if user is not None else []
         return Response(s.OfficeApiKeyOut(keys, many=True).data)
 
-    @extend_schema(request=s.ApiKeyIn, responses={201: s.ApiKeyCreatedOut}, summary="A key for the unmask client")
+    @extend_schema(request=s.ApiKeyIn, responses={201: s.OfficeApiKeyCreatedOut},
+                   summary="A key for the unmask client (acts as the office: analyst role)")
     def post(self, request):
         data = input_parse(s.ApiKeyIn, request)
         key, raw = organisations.office_api_key_create(principal=principal_of(request), name=data["name"])
         key.key = raw
-        return Response(s.ApiKeyCreatedOut(key).data, status=status.HTTP_201_CREATED)
+        return Response(s.OfficeApiKeyCreatedOut(key).data, status=status.HTTP_201_CREATED)

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from compact.access import Principal
-from compact.errors import Conflict, DomainError
+from compact.errors import Conflict, DomainError, NotAllowed
 from compact.services.audit import audit_record
 from compact.services.guards import require_employer, require_office
 from employers.models import INDUSTRY_CHOICES, SIZE_BAND_CHOICES, ApiKey, Employer
@@ -94,7 +94,14 @@ def api_key_create(*, principal: Principal, employer: Employer, name: str) -> tu
 
 @transaction.atomic
 def office_api_key_create(*, principal: Principal, name: str) -> tuple[ApiKey, str]:
-    """A key for the office's unmask client, acting with the signed-in analyst's role."""
+    """A key for the office's unmask client. It acts as the office (an analyst) while its owner
+    is an analyst or an administrator; anyone else is refused, never given a key with no role."""
+    if principal.api_key is None and principal.user is not None and not principal.is_office:
+        raise NotAllowed(
+            f"An office API key acts as the equity office, and {principal.user.get_username()} has no "
+            "office role. An administrator can make this person an analyst on the People page "
+            "(/people/); an administrator can also make keys."
+        )
     require_office(principal)
     return _key_mint(principal=principal, name=name, owner=principal.user)
 

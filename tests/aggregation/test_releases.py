@@ -161,8 +161,18 @@ def test_the_public_report_and_the_office_review_pages(world, unmasked):
     assert review.count("<svg") == 3 and "Data table: Mean pay gap by job category" in review
     drill = office.get("/office/cycles/2026/review/?cohort=all&dims=job_category,race_ethnicity,gender").content.decode()
     assert "suppressed" in drill
+    # Publishing asks first: the review links to a confirmation page that says what becomes
+    # public; a GET or a POST without the confirmation publishes nothing.
+    assert 'href="/office/cycles/2026/review/publish"' in review
+    confirm = office.get("/office/cycles/2026/review/publish").content.decode()
+    assert "Publish release 1 of cycle 2026?" in confirm and "cannot be withdrawn" in confirm
+    assert 'name="confirm" value="yes"' in confirm and 'name="release" value="1"' in confirm
+    assert office.post("/office/cycles/2026/review/publish").status_code == 200
     assert Client().get("/releases/2026/").status_code == 404
-    office.post("/office/cycles/2026/review/publish")
+    stale = office.post("/office/cycles/2026/review/publish", {"confirm": "yes", "release": "7"}, follow=True)
+    assert "The draft changed while you were deciding" in stale.content.decode()
+    assert Client().get("/releases/2026/").status_code == 404
+    office.post("/office/cycles/2026/review/publish", {"confirm": "yes", "release": "1"})
     page = Client().get("/releases/2026/")
     assert page.status_code == 200 and b"Pay gaps in the Talent Compact, 2026" in page.content
     pdf = Client().get("/releases/2026/report.pdf")
@@ -204,3 +214,24 @@ def test_the_review_shows_earlier_cycles_year_over_year(world, unmasked):
     office.force_login(world.ana)
     page = office.get("/office/cycles/2026/review/").content.decode()
     assert "Year over year" in page and "2025" in page
+
+
+@pytest.mark.auto_release
+def test_the_drill_down_reads_in_plain_words_with_separated_money_and_can_hide_suppressed(world, unmasked):
+    import re
+
+    from django.test import Client
+
+    office = Client()
+    office.force_login(world.ana)
+    path = "/office/cycles/2026/review/?cohort=all&dims=job_category,race_ethnicity,gender"
+    page = office.get(path).content.decode()
+    assert "Jobcategory" not in page and "Raceethnicity" not in page
+    assert ">Job category × race/ethnicity × gender</option>" in page and ">Job category × gender</option>" in page
+    assert '<th scope="col">Job category</th><th scope="col">Race/ethnicity</th><th scope="col">Gender</th>' in page
+    means = re.findall(r'<td class="num">\$([0-9,]+)</td>', page)
+    assert means and all(re.fullmatch(r"\d{1,3}(,\d{3})*", m) for m in means)
+    assert any("," in m for m in means)  # means above $999 carry a separator
+    shown = office.get(path + "&hide=suppressed").content.decode()
+    assert 'class="suppressed"' in page and 'class="suppressed"' not in shown
+    assert "(not shown)" in shown
