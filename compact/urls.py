@@ -1,7 +1,7 @@
 """Top-level routes: pages, the v1 API, the OpenAPI schema and its local docs."""
 
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from aggregation import views as release_views
@@ -28,6 +28,11 @@ urlpatterns = [
     path("employer/enrol", employer_views.employer_enrol, name="employer-enrol"),
     path("employer/cycles/<slug:slug>/", employer_views.employer_cycle, name="employer-cycle"),
     path("employer/cycles/<slug:slug>/cycle-key.json", employer_views.employer_cycle_key, name="employer-cycle-key"),
+    re_path(
+        r"^employer/cycles/(?P<slug>[-\w]+)/(?P<name>template\.xlsx|template\.csv|template-instructions\.txt)$",
+        employer_views.employer_template,
+        name="employer-template",
+    ),
     path("employer/cycles/<slug:slug>/submit", employer_views.employer_submit, name="employer-submit"),
     path(
         "employer/cycles/<slug:slug>/receipts/<int:version>.json",

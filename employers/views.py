@@ -17,6 +17,7 @@ from compact.pages import cycle_or_404, employer_required, form_errors, run_serv
 from compact.selectors import cycle_get_for_enrolment, cycles_visible
 from compact.services.invitations import invitation_accept
 from employers.api.views import cycle_key_document
+from employers.client.template import csv_template_bytes, readme_bytes, xlsx_template_bytes
 from employers.forms import ApiKeyForm, EnrolForm
 from employers.selectors import api_keys_visible, submission_history
 from employers.services import organisations
@@ -128,6 +129,26 @@ def employer_cycle_key(request, slug):
     body = json.dumps(cycle_key_document(cycle, principal_of(request).employer), indent=2)
     response = HttpResponse(body, content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="cycle-key-{cycle.slug}.json"'
+    return response
+
+
+TEMPLATE_DOWNLOADS = {
+    "template.xlsx": (xlsx_template_bytes, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                      "talent-compact-template-{slug}.xlsx"),
+    "template.csv": (csv_template_bytes, "text/csv; charset=utf-8", "talent-compact-template-{slug}.csv"),
+    "template-instructions.txt": (readme_bytes, "text/plain; charset=utf-8", "talent-compact-template-{slug}.README.txt"),
+}
+
+
+@employer_required
+def employer_template(request, slug, name):
+    """The employee-level template for the cycle's taxonomy: the bytes ``template`` writes."""
+    cycle = cycle_or_404(request, slug)
+    if name not in TEMPLATE_DOWNLOADS:
+        raise Http404("No such template")
+    make, content_type, filename = TEMPLATE_DOWNLOADS[name]
+    response = HttpResponse(make(taxonomy=cycle.taxonomy), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename.format(slug=cycle.slug)}"'
     return response
 
 
