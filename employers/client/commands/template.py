@@ -12,7 +12,12 @@ from pathlib import Path
 
 from employers.client.commands import EXIT_OK, EXIT_UNUSABLE
 from employers.client.sanitise import for_terminal
-from employers.client.template import TemplateNameError, template_format, write_csv_template, write_xlsx_template
+from employers.client.template import (
+    TemplateNameError,
+    template_format,
+    write_csv_template,
+    write_xlsx_template,
+)
 
 HELP = "write the employee-level template (XLSX with instructions, or CSV with a README)"
 
