@@ -22,6 +22,7 @@ from employers.client.columns import (
 from employers.client.commands import EXIT_ERRORS, EXIT_OK, EXIT_UNUSABLE
 from employers.client.issues import Issue, write_issues_csv
 from employers.client.sanitise import for_terminal
+from employers.client.totals import Totals, grouped_dollars, grouped_hundredths
 
 HELP = "check an employee-level extract (CSV/XLSX) or the Boston workbook locally"
 SHOWN_PER_KIND = 10
@@ -101,6 +102,16 @@ def _headcount_table(result: CheckResult) -> list[str]:
     return lines
 
 
+def totals_table(totals: Totals, *, rows: bool) -> list[str]:
+    """The reconciliation totals, one line per gender and the total, for the terminal."""
+    heads = ["", "People", "Compensation", "Performance pay", *(["Receiving it"] if rows else []), "Tenure (months)"]
+    body = [[line.label, f"{line.people:,}", grouped_dollars(line.compensation), grouped_dollars(line.performance_pay),
+             *([f"{line.recipients:,}"] if rows else []), grouped_hundredths(line.tenure)] for line in totals.lines]
+    widths = [max(len(r[k]) for r in [heads, *body]) for k in range(len(heads))]
+    fmt = lambda r: "  " + "  ".join(c.ljust(w) if k == 0 else c.rjust(w) for k, (c, w) in enumerate(zip(r, widths, strict=True)))  # noqa: E731
+    return [fmt(heads), *(fmt(r) for r in body)]
+
+
 def render(result: CheckResult) -> list[str]:
     """The human-readable report of a check, one line per element."""
     if result.summary is None:
@@ -120,6 +131,10 @@ def render(result: CheckResult) -> list[str]:
             lines.append(f"  excluded: {reason}: {count:,}")
     lines.append("Headcount by job category and gender" + (" (used rows):" if s.kind == "extract" else ":"))
     lines += _headcount_table(result)
+    if s.totals is not None:
+        counted = "the people used; rows left out are not in them" if s.kind == "extract" else "the workbook's cells"
+        lines.append(f"Totals to reconcile with payroll ({counted}):")
+        lines += totals_table(s.totals, rows=s.kind == "extract")
     lines += _issue_lines("Errors", result.errors, result.issue_counts, "error")
     lines += _issue_lines("Warnings", result.warnings, result.issue_counts, "warning")
     if result.ok:

@@ -96,6 +96,17 @@ def test_happy_path_csv_checks_seals_submits_and_offers_the_receipt(signed_in, m
     assert "receipt v1" in page.inner_text("#history")
 
 
+def test_the_page_shows_the_totals_to_reconcile_with_payroll(signed_in, make_cycle, tmp_path):
+    make_cycle(state="open")
+    page = open_page(signed_in)
+    rows = [r[:] for r in ROWS] + [["A5", "2 Professionals", "White", "Female", "0", "", "3", ""]]
+    choose_csv(page, tmp_path, rows=rows)
+    table = page.inner_text("#totals-table")
+    assert "Total\t4\t$335,000.50\t$1,500.25\t2\t186.50" in table
+    assert "Female\t2\t$175,000.50" in table
+    assert "1 row left out is not in these totals" in page.inner_text("#totals-note")
+
+
 def opened(envelope: dict, office_private_key) -> np.ndarray:
     """What the office gets back from a posted envelope: the masked vector plus its mask."""
     from protocol.sealing import envelope_parse, mask_expand, ring_add, seed_open

@@ -257,3 +257,24 @@ def test_a_file_that_starts_in_utf8_and_turns_windows_1252_later_reads_alike(rul
     assert path.stat().st_size > 64 * 1024
     got = assert_same(rules_page, path)
     assert got["result"]["summary"]["rows_used"] == 2501  # read whole as Windows-1252, as read_csv retries
+
+
+def test_the_pages_totals_stay_exact_beyond_two_to_the_53(rules_page):
+    from employers.client.totals import hundredths_text
+
+    n, cents = 1_000_003, 99_999_999_99
+    got = rules_page.evaluate("""async ([n, cents]) => {
+      const { rulesLoad } = await import('/static/employers/browser/rules.js');
+      const { totalsFromRows } = await import('/static/employers/browser/totals.js');
+      const rules = await rulesLoad({taxonomy: '/taxonomy/compact-2026/taxonomy.json',
+                                     aliases: '/taxonomy/compact-2026/aliases.json',
+                                     checks: '/taxonomy/compact-2026/checks.json'});
+      const people = { gender: new Int8Array(n), compensation: new Float64Array(n).fill(cents),
+                       performancePay: new Float64Array(n).fill(1), tenure: new Float64Array(n).fill(120000) };
+      people.gender[0] = 1;
+      return totalsFromRows(people, rules.taxonomy);
+    }""", [n, cents])
+    assert n * cents > 2**53
+    assert got["total"]["compensation"] == hundredths_text(n * cents)
+    assert got["by_gender"][0]["compensation"] == hundredths_text((n - 1) * cents)
+    assert got["total"]["tenure_months"] == hundredths_text(n * 120000) and got["total"]["people"] == n

@@ -8,6 +8,7 @@ import { Issue, IssueLog, clean } from "./issues.js";
 import {
   HEADER_SEARCH_ROWS, Unusable, findHeader, openWorkbook, pyRepr, readSheetTable, readTextTable, sheetRows, sniffKind, unusable,
 } from "./sources.js";
+import { totalsFromCells, totalsFromRows } from "./totals.js";
 import { SHEET_NAMES, checkWorkbook, workbookSheets } from "./workbook.js";
 
 export class CheckResult {
@@ -73,6 +74,7 @@ function fromTable(table, aliases, overrides, log) {
     blank_rows: checked.blankRows, people: checked.rowsUsed,
     headcount_by_job_gender: byJobGender(checked.people.job, checked.people.gender, aliases.taxonomy),
     columns: Object.fromEntries(Object.entries(columns.headers).map(([f, h]) => [f, clean(h)])),
+    totals: totalsFromRows(checked.people, aliases.taxonomy),
   };
   const result = new CheckResult({ file: table.file, taxonomy: aliases.taxonomy.name, log, summary, people: checked.people, columnMap: columns });
   result.headers = table.headers;
@@ -91,6 +93,7 @@ function checkWorkbookFile(bytes, file, aliases, overrides, log, maxRows) {
     const summary = {
       kind: "workbook", layout: checked.layout, sheet: null, rows_read: 0, rows_used: 0, rows_excluded: 0, excluded: {},
       blank_rows: 0, people: checked.cells.headcount.reduce((a, b) => a + b, 0), headcount_by_job_gender: byJg, columns: {},
+      totals: totalsFromCells(checked.cells, tax),
     };
     return new CheckResult({ file, taxonomy: tax.name, log, summary, cells: checked.cells });
   }

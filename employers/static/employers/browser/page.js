@@ -8,6 +8,7 @@ import { compareTables } from "./compare.js";
 import { Layout } from "./layout.js";
 import { rulesLoad } from "./rules.js";
 import { fingerprint, fingerprintDisplay, fromBase64, seal, x25519Supported } from "./sealing.js";
+import { groupedDollars, groupedHundredths, totalsLines } from "./totals.js";
 import { vectorFrom } from "./vector.js";
 
 const config = JSON.parse(document.getElementById("browser-config").textContent);
@@ -104,6 +105,28 @@ function renderPreview(result) {
   $("preview-block").hidden = false;
 }
 
+// The reconciliation totals (check's "Totals to reconcile with payroll"), one row per gender.
+function renderTotals(result) {
+  const s = result.summary;
+  const rows = s.kind === "extract";
+  const heads = ["", "People", "Compensation", "Performance pay", ...(rows ? ["Receiving it"] : []), "Tenure (months)"];
+  const head = el("tr");
+  head.append(...heads.map((h, k) => el(k ? "th" : "td", h, k ? { scope: "col", class: "num" } : {})));
+  $("totals-table").querySelector("thead").replaceChildren(head);
+  $("totals-table").querySelector("tbody").replaceChildren(...totalsLines(s.totals).map((line) => {
+    const tr = el("tr", null, line.label === "Total" ? { class: "total" } : {});
+    tr.append(el("th", line.label, { scope: "row" }), el("td", line.people.toLocaleString("en-US"), { class: "num" }),
+      el("td", groupedDollars(line.compensation), { class: "num" }), el("td", groupedDollars(line.performance_pay), { class: "num" }),
+      ...(rows ? [el("td", line.performance_pay_recipients.toLocaleString("en-US"), { class: "num" })] : []),
+      el("td", groupedHundredths(line.tenure_months), { class: "num" }));
+    return tr;
+  }));
+  $("totals-note").textContent = rows
+    ? `Of the ${plural(s.rows_used, "row")} used; ${s.rows_excluded ? `${plural(s.rows_excluded, "row")} left out ${s.rows_excluded === 1 ? "is" : "are"} not in these totals` : "no row was left out"}. Compare them with your payroll system's totals for the same people.`
+    : "From the workbook's data sheets (not its Totals Check sheet). Compare them with your payroll system's totals.";
+  $("totals-block").hidden = false;
+}
+
 function renderFacts(result) {
   const s = result.summary;
   const facts = s.kind === "workbook"
@@ -160,8 +183,10 @@ async function runCheck() {
     $("check-summary").textContent = `${result.file} could not be read.`;
     $("check-facts").replaceChildren();
     $("preview-block").hidden = true;
+    $("totals-block").hidden = true;
   } else {
     renderFacts(result);
+    renderTotals(result);
     renderPreview(result);
     $("check-summary").textContent = result.ok
       ? `${result.file}: no errors${result.warningCount ? `, ${plural(result.warningCount, "warning")}` : ""}. ${plural(result.summary.people, "person", "people")} will count.`

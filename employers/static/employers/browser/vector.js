@@ -15,7 +15,7 @@ export class NotSealable extends Error {}
 
 // Exact per-group sums of integers below 2^52 in magnitude: a float accumulator per group,
 // moved into a BigInt before it could leave the range where doubles are exact.
-class ExactSums {
+export class ExactSums {
   constructor(n) {
     this.small = new Float64Array(n);
     this.big = new Array(n).fill(0n);
