@@ -38,6 +38,7 @@ from employers.client.extract import CATEGORY_FIELDS, MEASURE_FIELDS, People, ch
 from employers.client.issues import Issue, IssueLog, clean
 from employers.client.parallel import check_text_in_parallel, parallel_worthwhile
 from employers.client.rawtable import RawTable
+from employers.client.sanitise import for_path
 from employers.client.sniffing import HEADER_SEARCH_ROWS, find_header, sniff_kind
 from employers.client.totals import Totals, totals_from_cells, totals_from_rows
 from employers.client.unusable import Unusable, unusable
@@ -196,7 +197,7 @@ def check_extract(path: str | Path, *, column_map: dict[str, str] | None = None,
     processes (:mod:`employers.client.parallel`); the result is the same either way.
     """
     path = Path(path)
-    file = clean(display_name or path.name)
+    file = for_path(display_name or path.name)
     aliases = aliases_for(taxonomy)
     log = IssueLog()
     max_rows = int(aliases.taxonomy.bounds["max_employees_per_employer"])
@@ -266,7 +267,7 @@ def check_frame(frame: pd.DataFrame, *, column_map: dict[str, str] | None = None
                 taxonomy: str = DEFAULT_TAXONOMY, name: str = "DataFrame") -> CheckResult:
     """Check an in-memory table with one row per employee and named columns."""
     aliases = aliases_for(taxonomy)
-    file = clean(name)
+    file = for_path(name)
     table = RawTable(
         file=file, sheet=None, header_row=1, headers=tuple(str(c) for c in frame.columns),
         columns=tuple(_frame_column(frame.iloc[:, i]) for i in range(frame.shape[1])),

@@ -5,6 +5,7 @@
 
 import { checkPeople, columnMapResolve } from "./extract.js";
 import { Issue, IssueLog, clean } from "./issues.js";
+import { forPath } from "./text.js";
 import {
   HEADER_SEARCH_ROWS, Unusable, findHeader, openWorkbook, pyRepr, readSheetTable, readTextTable, sheetRows, sniffKind, unusable,
 } from "./sources.js";
@@ -117,7 +118,7 @@ function checkWorkbookFile(bytes, file, aliases, overrides, log, maxRows) {
 
 // check_extract for the bytes of a file the user picked. ``overrides``: {field: header}.
 export function checkFile(bytes, name, aliases, overrides = {}) {
-  const file = clean(name);
+  const file = forPath(name);
   const log = new IssueLog();
   const maxRows = Number(aliases.taxonomy.bounds.max_employees_per_employer);
   try {
