@@ -51,7 +51,7 @@ def test_an_undecodable_byte_is_placed_by_line_and_character_column(tmp_path):
     from employers.client.csvfile import first_undecodable
 
     # Columns count characters: 'Zoë' is three whether the line is UTF-8 or Windows-1252.
-    assert first_undecodable(["Zoë,".encode("utf-8") + b"\x81"]) == "byte 0x81 on line 1, column 5"
+    assert first_undecodable(["Zoë,".encode() + b"\x81"]) == "byte 0x81 on line 1, column 5"
     assert first_undecodable([b"a\r\n", "Zoë,".encode("cp1252") + b"\x9d"]) == "byte 0x9d on line 2, column 5"
     assert first_undecodable([b"\xef\xbb\xbfab\x8f"]) == "byte 0x8f on line 1, column 3"  # a BOM is no column
     assert first_undecodable([b"x\n" * 3, b"y", b"z\n\n", b"ab\x90"]) == "byte 0x90 on line 6, column 3"
