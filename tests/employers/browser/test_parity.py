@@ -310,3 +310,18 @@ def test_a_long_file_name_is_named_whole_in_the_pages_messages(rules_page, tmp_p
     path = write(tmp_path, "", name="acme-" + "december-payroll-extract-" * 4 + "final.csv")
     got = assert_same(rules_page, path)
     assert got["result"]["issues"][0]["file"] == path.name
+
+
+def test_the_page_offers_the_same_corrections_as_the_client(rules_page):
+    from employers.client.aliases import aliases_for
+    from tests.employers.client.test_bad_inputs import NEAR_MISSES, NOT_SPELLINGS
+
+    words = [(d, t) for d, t, _ in NEAR_MISSES] + NOT_SPELLINGS + [("gender", "Mal"), ("race_ethnicity", "Asain")]
+    got = rules_page.evaluate("""async (words) => {
+      const { rulesLoad } = await import('/static/employers/browser/rules.js');
+      const rules = await rulesLoad({taxonomy: '/taxonomy/compact-2026/taxonomy.json',
+                                     aliases: '/taxonomy/compact-2026/aliases.json',
+                                     checks: '/taxonomy/compact-2026/checks.json'});
+      return words.map(([d, t]) => rules.suggestValue(d, t));
+    }""", words)
+    assert got == [aliases_for().suggest_value(d, t) for d, t in words]

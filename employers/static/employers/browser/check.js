@@ -3,7 +3,7 @@
 // an unreadable file gives status "unusable" with one issue saying why; row and cell problems
 // give errors; any error blocks sealing.
 
-import { checkPeople, columnMapResolve } from "./extract.js";
+import { checkPeople, columnMapResolve, columnsRecognised } from "./extract.js";
 import { Issue, IssueLog, clean } from "./issues.js";
 import { forPath } from "./text.js";
 import {
@@ -58,7 +58,10 @@ function fromTable(table, aliases, overrides, log) {
     columns = columnMapResolve({ headers: table.headers, aliases, overrides, file: table.file,
       sheet: table.sheet === null ? null : clean(table.sheet) });
   } catch (exc) {
-    if (exc instanceof Unusable) exc.headers = table.headers; // so that the page can offer a choice
+    if (exc instanceof Unusable) { // so that the page can offer a choice, keeping what it found
+      exc.headers = table.headers;
+      exc.found = columnsRecognised({ headers: table.headers, aliases, overrides });
+    }
     throw exc;
   }
   const checked = checkPeople(table, columns, aliases, log);
@@ -130,6 +133,7 @@ export function checkFile(bytes, name, aliases, overrides = {}) {
     single.add(exc.issue);
     const result = new CheckResult({ file, taxonomy: aliases.taxonomy.name, log: single });
     result.headers = exc.headers || null;
+    result.found = exc.found || {};
     return result;
   }
 }

@@ -4,6 +4,7 @@
 // files, the cycle key, the sealed envelope, the receipt and the public release.
 
 import { checkFile } from "./check.js";
+import { issuesCsv } from "./issues.js";
 import { compareTables } from "./compare.js";
 import { Layout } from "./layout.js";
 import { rulesLoad } from "./rules.js";
@@ -15,7 +16,6 @@ const config = JSON.parse(document.getElementById("browser-config").textContent)
 const $ = (id) => document.getElementById(id);
 const state = { rules: null, layout: null, layoutId: null, result: null, fileName: null, busy: false };
 const MAX_ISSUES_SHOWN = 1000;
-const SUMMARY_ITEMS = 10;
 
 function el(tag, text = null, attrs = {}) {
   const node = document.createElement(tag);
@@ -84,9 +84,50 @@ function renderIssues(result) {
   }));
   const total = result.errorCount + result.warningCount;
   $("issues-note").textContent = total > shownIssues.length
-    ? `${plural(total, "problem")} in all; the first ${shownIssues.length.toLocaleString("en-US")} are listed (at most 200 of each kind).`
+    ? `${plural(total, "problem")} in all; the first ${shownIssues.length.toLocaleString("en-US")} are listed (at most 200 of each kind). The download has every one.`
     : "";
+  $("issues-download").textContent = `Download all ${plural(total, "problem")} (CSV)`;
+  $("kinds-table").querySelector("tbody").replaceChildren(...["error", "warning"].flatMap((severity) =>
+    result.log.kindSummary(severity).map(({ what, count, unit }) => {
+      const tr = el("tr");
+      tr.append(el("td", severity, { class: `sev-${severity}` }), el("th", what, { scope: "row" }),
+        el("td", plural(count, unit), { class: "num" }));
+      return tr;
+    })));
+  // A file that could not be read has one problem: the kinds and the download add nothing.
+  $("kinds-table").hidden = $("issues-download").hidden = result.status === "unusable";
   $("issues-block").hidden = result.issues.length === 0;
+}
+
+// The whole list of problems as a CSV, made when asked for (it can hold millions of rows).
+function downloadIssues() {
+  const result = state.result;
+  if (!result) return;
+  const url = URL.createObjectURL(new Blob([issuesCsv(result.log.all())], { type: "text/csv;charset=utf-8" }));
+  const link = el("a", null, { href: url, download: `problems-${result.file.replace(/\.[^.]*$/, "")}.csv` });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+// The error summary: one line per kind of error, with its count and a link to its first row
+// in the table; a kind of one is its own message.
+function errorSummaryItems(result) {
+  const target = (issue) => {
+    const k = issue ? result.issues.indexOf(issue) : -1;
+    return k >= 0 && k < MAX_ISSUES_SHOWN ? `issue-${k}` : null;
+  };
+  const items = result.log.kindSummary("error").map(({ what, count, example, unit }) => {
+    if (count === 1 && example) return { label: example.message, target: target(example) };
+    const first = example ? [example.cell ? `cell ${example.cell}` : example.row !== null ? `row ${example.row}` : null,
+      example.value !== null ? `found ${example.value}` : null].filter(Boolean).join(", ") : "";
+    return { label: `${what}: ${plural(count, unit)}${first ? ` (first: ${first})` : ""}`, target: target(example) };
+  });
+  if (result.warningCount) {
+    items.push({ label: `Also ${plural(result.warningCount, "warning")}: accepted, but look at them in the list of problems.`, target: "issues-title" });
+  }
+  return items;
 }
 
 function renderPreview(result) {
@@ -204,13 +245,14 @@ async function runCheck() {
   }
   if (seal) seal.hidden = true;
   setStatus("");
-  const errors = result.issues.map((issue, k) => ({ issue, k })).filter(({ issue }) => issue.severity === "error");
-  showProblems(
-    result.status === "unusable" ? "The file cannot be checked:" : `${plural(result.errorCount, "error")} must be fixed before sealing:`,
-    errors.slice(0, SUMMARY_ITEMS).map(({ issue, k }) => ({ label: issue.message, target: k < MAX_ISSUES_SHOWN ? `issue-${k}` : null }))
-      .concat(errors.length > SUMMARY_ITEMS ? [{ label: `…and more: see the table of problems below.`, target: null }] : [])
-      .concat(result.status === "unusable" && result.headers ? [{ label: "Choose which column is which", target: "columns-title" }] : []),
-  );
+  if (result.status === "unusable") {
+    showProblems("The file cannot be checked:", [{ label: result.issues[0].message, target: "issue-0" }]
+      .concat(result.headers ? [{ label: "Choose which column is which, below", target: "columns-title" }] : []));
+    return;
+  }
+  const kinds = result.log.kindSummary("error").length;
+  showProblems(`${plural(result.errorCount, "error")}${kinds > 1 ? ` of ${kinds} kinds` : ""} must be fixed before sealing:`,
+    errorSummaryItems(result));
 }
 
 // The browser's form of the client's --map: a choice of the file's columns for each field.
@@ -220,11 +262,13 @@ function renderColumns(result) {
     block.hidden = true;
     return;
   }
-  const found = result.columnMap ? result.columnMap.headers : {};
+  // A refused mapping still knows the columns it recognised: only the others read "Not found".
+  const found = result.columnMap ? result.columnMap.headers : (result.found || {});
   const fields = state.rules.columns.map((spec) => {
     const id = `column-${spec.field}`;
     const select = el("select", null, { id, name: spec.field });
-    select.append(el("option", found[spec.field] ? `Found: ${found[spec.field]}` : "Not found", { value: "" }));
+    const missing = spec.required ? "Not found: choose its column" : "Not found (optional)";
+    select.append(el("option", found[spec.field] ? `Found: ${found[spec.field]}` : missing, { value: "" }));
     const seen = new Set();
     for (const header of result.headers) {
       if (!header || seen.has(header)) continue;
@@ -406,6 +450,7 @@ function guard(action) {
 $("file-form").addEventListener("submit", guard(checkChosenFile));
 $("extract").addEventListener("change", guard(checkChosenFile));
 $("columns-form").addEventListener("submit", guard(checkWithColumns));
+$("issues-download").addEventListener("click", guard(downloadIssues));
 if ($("seal-form")) $("seal-form").addEventListener("submit", guard(sealAndSubmit));
 if ($("compare-form")) $("compare-form").addEventListener("submit", guard(compareWithRelease));
 document.body.dataset.ready = "true";

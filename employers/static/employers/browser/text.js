@@ -32,6 +32,12 @@ export function forTerminal(text, maxLength = MAX_SHOWN) {
 
 export const clean = (text) => forTerminal(text);
 
+// sanitise.for_csv_cell: a leading = + - @ tab or CR (after spaces) gets a quote prefix.
+export function forCsvCell(text) {
+  const raw = String(text);
+  return /^ *[=+\-@\t\r]/.test(raw) ? "'" + forTerminal(raw, null) : forTerminal(raw, null);
+}
+
 // sanitise.for_path: a long path shortened in its directory part, at a separator, never in the
 // file name (lengths in code points, as Python counts them).
 export function forPath(text, maxLength = MAX_SHOWN) {
