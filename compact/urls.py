@@ -39,6 +39,16 @@ urlpatterns = [
         employer_views.employer_receipt,
         name="employer-receipt",
     ),
+    path(
+        "employer/cycles/<slug:slug>/submissions/<int:version>/",
+        employer_views.employer_submission,
+        name="employer-submission",
+    ),
+    path(
+        "employer/cycles/<slug:slug>/receipts/<int:version>.pdf",
+        employer_views.employer_receipt_pdf,
+        name="employer-receipt-pdf",
+    ),
     path("employer/api-keys/new", employer_views.employer_api_key_create, name="employer-api-key-create"),
     path(
         "employer/api-keys/<int:key_id>/revoke",

@@ -1,7 +1,7 @@
 // The employer's browser page: choose a file, check it, seal it, submit it, keep the receipt;
 // after publication, compare the file with the release. Everything from the file is put on the
 // page with textContent (never as HTML), and the only requests are to this origin: the rule
-// files, the cycle key, the sealed envelope, the receipt and the public release.
+// files, the cycle key, the sealed envelope, the public release, and then the confirmation page.
 
 import { checkFile } from "./check.js";
 import { issuesCsv } from "./issues.js";
@@ -191,7 +191,6 @@ async function checkChosenFile() {
   // A new file starts over: nothing from the previous check or receipt stays on show.
   $("results").hidden = true;
   if ($("seal-section")) $("seal-section").hidden = true;
-  if ($("receipt-block")) $("receipt-block").hidden = true;
   if ($("compare-output")) $("compare-output").replaceChildren();
   state.result = null;
   state.overrides = {};
@@ -354,38 +353,19 @@ async function sealAndSubmit() {
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
     });
     if (response.status !== 201) throw new Error(body?.detail || `The service refused the submission (${response.status}).`);
-    showReceipt(body);
+    showReceipt(body); // the button stays disabled while the receipt opens: no second version by a second click
   } catch (exc) {
     setStatus("");
     showProblems(exc.message || String(exc));
-  } finally {
     state.busy = false;
     $("submit-button").disabled = false;
   }
 }
 
+// The confirmation page of the version just received is its printable receipt.
 function showReceipt(receipt) {
-  setStatus(`Version ${receipt.version} received.`);
-  $("receipt-text").textContent = `Version ${receipt.version} of ${receipt.employer} was received at ${receipt.received_at}` +
-    `${receipt.late ? " (late)" : ""}. Vector hash ${receipt.masked_sha256.slice(0, 16)}…`;
-  const link = $("receipt-download");
-  if (link.dataset.url) URL.revokeObjectURL(link.dataset.url);
-  const url = URL.createObjectURL(new Blob([JSON.stringify(receipt, null, 2)], { type: "application/json" }));
-  link.href = url;
-  link.dataset.url = url;
-  link.setAttribute("download", `receipt-${receipt.cycle}-v${receipt.version}.json`);
-  $("receipt-block").hidden = false;
-  $("next-version").textContent = String(receipt.version + 1);
-  $("fingerprint-ok").checked = false;
-  const tbody = $("history").querySelector("tbody");
-  if (tbody.querySelector("td[colspan]")) tbody.replaceChildren();
-  const tr = el("tr");
-  const server = el("a", `receipt v${receipt.version}`, { href: config.receipt_url.replace("{version}", receipt.version) });
-  const cell = el("td");
-  cell.append(server);
-  tr.append(el("td", receipt.version, { class: "num" }), el("td", receipt.received_at), el("td", "session"), cell);
-  tbody.prepend(tr);
-  $("receipt-title").focus();
+  setStatus(`Version ${receipt.version} received. Opening its receipt…`);
+  window.location.assign(config.submission_url.replace("{version}", String(receipt.version)));
 }
 
 async function compareWithRelease() {
