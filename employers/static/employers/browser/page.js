@@ -5,7 +5,7 @@
 
 import { checkFile } from "./check.js";
 import { issuesCsv } from "./issues.js";
-import { compareTables } from "./compare.js";
+import { GROUPS, compareCsv, compareTables } from "./compare.js";
 import { Layout } from "./layout.js";
 import { rulesLoad } from "./rules.js";
 import { fingerprint, fingerprintDisplay, fromBase64, seal, x25519Supported } from "./sealing.js";
@@ -368,6 +368,61 @@ function showReceipt(receipt) {
   window.location.assign(config.submission_url.replace("{version}", String(receipt.version)));
 }
 
+// The published release, downloaded once per page (a click after the first reuses it), with
+// its progress in the status line.
+function releaseGet() {
+  if (!state.release) {
+    state.release = releaseDownload().catch((exc) => {
+      state.release = null; // a failed download is tried again on the next click
+      throw exc;
+    });
+  }
+  return state.release;
+}
+
+async function releaseDownload() {
+  setStatus("Downloading the published release…");
+  const response = await fetch(config.release_url, { credentials: "same-origin", headers: { Accept: "application/json" } });
+  if (!response.ok) {
+    let body = null;
+    try {
+      body = await response.json();
+    } catch {
+      body = null;
+    }
+    throw new Error(body?.detail || `The release could not be fetched (${response.status}).`);
+  }
+  const total = Number(response.headers.get("Content-Length")) || 0;
+  const progress = $("compare-progress");
+  progress.hidden = false;
+  if (total) progress.max = total;
+  else progress.removeAttribute("value");
+  const chunks = [];
+  let received = 0;
+  const reader = response.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    received += value.length;
+    if (total) progress.value = received;
+    const kb = (n) => `${Math.round(n / 1024).toLocaleString("en-US")} KB`;
+    setStatus(total ? `Downloading the published release: ${kb(received)} of ${kb(total)}…` : `Downloading the published release: ${kb(received)}…`);
+  }
+  progress.hidden = true;
+  const bytes = new Uint8Array(received);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.length;
+  }
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    throw new Error("The release could not be read (it is not JSON). Try again later.");
+  }
+}
+
 async function compareWithRelease() {
   clearProblems();
   const result = state.result;
@@ -375,18 +430,39 @@ async function compareWithRelease() {
     showProblems("Check a file without errors first; the comparison uses the file you chose.", [{ label: "Choose your payroll extract", target: "extract" }]);
     return;
   }
-  setStatus("Fetching the published release…");
-  const { response, body } = await fetchJson(config.release_url);
-  if (!response.ok || !body) {
+  if (state.busy) return;
+  state.busy = true;
+  $("compare-button").disabled = true;
+  let release;
+  try {
+    release = await releaseGet();
+  } catch (exc) {
+    $("compare-progress").hidden = true;
     setStatus("");
-    showProblems(body?.detail || `The release could not be fetched (${response.status}).`);
+    showProblems(exc.message || String(exc));
     return;
+  } finally {
+    state.busy = false;
+    $("compare-button").disabled = false;
   }
-  const sections = compareTables(result, body, state.rules.taxonomy, { industry: config.industry, size_band: config.size_band });
+  const sections = compareTables(result, release, state.rules.taxonomy, { industry: config.industry, size_band: config.size_band });
+  state.comparison = sections;
   const out = $("compare-output");
-  out.replaceChildren(...sections.map(renderComparison));
-  setStatus(`Compared ${result.file} with the ${body.cycle} release.`);
+  out.replaceChildren(...(sections.length ? sections.map(renderComparison)
+    : [el("p", "The release has no table by job category and gender for your cohorts.", { class: "muted" })]));
+  $("compare-download").hidden = !sections.length;
+  setStatus(`Compared ${result.file} with the ${release.cycle} release.`);
   $("step-compare").focus();
+}
+
+function downloadComparison() {
+  if (!state.comparison) return;
+  const url = URL.createObjectURL(new Blob([compareCsv(state.comparison)], { type: "text/csv;charset=utf-8" }));
+  const link = el("a", null, { href: url, download: `comparison-${config.cycle}.csv` });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
 function renderComparison(section) {
@@ -394,17 +470,24 @@ function renderComparison(section) {
   wrap.append(el("h3", section.title, { id: section.id }));
   const scroll = el("div", null, { class: "scroll", tabindex: "0", role: "region", "aria-labelledby": section.id });
   const table = el("table", null, { class: "compare" });
-  const head = el("tr");
-  for (const h of section.columns) head.append(el("th", h.label, { scope: "col", class: h.num ? "num" : "" }));
+  const top = el("tr");
+  top.append(el("th", section.heading, { scope: "col", rowspan: "2" }),
+    ...GROUPS.map((g) => el("th", g.label, { scope: "colgroup", colspan: String(g.columns.length), class: "group" })));
+  const second = el("tr");
+  for (const g of GROUPS) {
+    for (const c of g.columns) second.append(el("th", c.label, { scope: "col", class: ["num", c.mine ? "mine" : "", c.gap ? "gap" : ""].filter(Boolean).join(" ") }));
+  }
   const thead = el("thead");
-  thead.append(head);
+  thead.append(top, second);
+  const columns = GROUPS.flatMap((g) => g.columns);
   const tbody = el("tbody");
   for (const row of section.rows) {
     const tr = el("tr");
-    row.forEach((value, k) => {
-      const column = section.columns[k];
-      const cls = [column.num ? "num" : "", column.mine ? "mine" : "", value === "suppressed" ? "suppressed" : ""].filter(Boolean).join(" ");
-      tr.append(el(k === 0 ? "th" : "td", value, k === 0 ? { scope: "row" } : { class: cls }));
+    tr.append(el("th", row.label, { scope: "row" }));
+    row.values.forEach((value, k) => {
+      const column = columns[k];
+      const cls = ["num", column.mine ? "mine" : "", column.gap ? "gap" : "", value === "suppressed" ? "suppressed" : ""].filter(Boolean).join(" ");
+      tr.append(el("td", value, { class: cls }));
     });
     tbody.append(tr);
   }
@@ -432,5 +515,8 @@ $("extract").addEventListener("change", guard(checkChosenFile));
 $("columns-form").addEventListener("submit", guard(checkWithColumns));
 $("issues-download").addEventListener("click", guard(downloadIssues));
 if ($("seal-form")) $("seal-form").addEventListener("submit", guard(sealAndSubmit));
-if ($("compare-form")) $("compare-form").addEventListener("submit", guard(compareWithRelease));
+if ($("compare-form")) {
+  $("compare-form").addEventListener("submit", guard(compareWithRelease));
+  $("compare-download").addEventListener("click", guard(downloadComparison));
+}
 document.body.dataset.ready = "true";
