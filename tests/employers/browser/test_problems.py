@@ -107,3 +107,22 @@ def test_only_near_misses_are_offered_a_correction(signed_in, make_cycle, tmp_pa
     martian = next(line for line in table.splitlines() if "'Martian'" in line)
     assert "did you mean" not in martian
     assert "did you mean 'White'?" in next(line for line in table.splitlines() if "'Whte'" in line)
+
+
+def test_the_employers_pages_fit_a_390_pixel_screen(signed_in, make_cycle, tmp_path):
+    from tests.employers.browser.test_page import submit
+
+    make_cycle(state="open")
+    page = open_page(signed_in)
+    page.set_viewport_size({"width": 390, "height": 800})
+    fits = "() => document.documentElement.scrollWidth <= window.innerWidth"
+    choose(page, many_errors(tmp_path))
+    assert page.evaluate(fits), "the page with problems scrolls sideways"
+    header = [h if h != "Annual Compensation" else "Base Salary 2026" for h in HEADER]
+    choose_csv(page, tmp_path, header=header, name="missing.csv")
+    assert page.evaluate(fits), "the column chooser scrolls sideways"
+    choose_csv(page, tmp_path)
+    submit(page)
+    assert page.evaluate(fits), "the receipt scrolls sideways"
+    page.goto("/employer/cycles/2026/")
+    assert page.evaluate(fits), "the cycle page scrolls sideways"
