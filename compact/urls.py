@@ -1,7 +1,7 @@
 """Top-level routes: pages, the v1 API, the OpenAPI schema and its local docs."""
 
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from aggregation import views as release_views
@@ -30,11 +30,26 @@ urlpatterns = [
     path("employer/enrol", employer_views.employer_enrol, name="employer-enrol"),
     path("employer/cycles/<slug:slug>/", employer_views.employer_cycle, name="employer-cycle"),
     path("employer/cycles/<slug:slug>/cycle-key.json", employer_views.employer_cycle_key, name="employer-cycle-key"),
+    re_path(
+        r"^employer/cycles/(?P<slug>[-\w]+)/(?P<name>template\.xlsx|template\.csv|template-instructions\.txt)$",
+        employer_views.employer_template,
+        name="employer-template",
+    ),
     path("employer/cycles/<slug:slug>/submit", employer_views.employer_submit, name="employer-submit"),
     path(
         "employer/cycles/<slug:slug>/receipts/<int:version>.json",
         employer_views.employer_receipt,
         name="employer-receipt",
+    ),
+    path(
+        "employer/cycles/<slug:slug>/submissions/<int:version>/",
+        employer_views.employer_submission,
+        name="employer-submission",
+    ),
+    path(
+        "employer/cycles/<slug:slug>/receipts/<int:version>.pdf",
+        employer_views.employer_receipt_pdf,
+        name="employer-receipt-pdf",
     ),
     path("employer/api-keys/new", employer_views.employer_api_key_create, name="employer-api-key-create"),
     path(

@@ -2,7 +2,8 @@
 
 Thin views. The page's scripts (``employers/static/employers/browser/``) read the extract,
 apply the Python client's rules from the same taxonomy files, build the statistics vector,
-seal it with WebCrypto and POST the envelope to ``/api/v1/cycles/<slug>/submissions``; after
+seal it with WebCrypto and POST the envelope to ``/api/v1/cycles/<slug>/submissions``, then
+open the version's confirmation page (its printable receipt); after
 publication they compare the local extract with ``/api/v1/cycles/<slug>/release``. The
 service only renders the page and serves the rule files: it never receives the extract.
 
@@ -51,7 +52,7 @@ def employer_browser(request, slug):
         "submissions_url": reverse("api-submissions", args=[cycle.slug]),
         "release_url": f"/api/v1/cycles/{cycle.slug}/release",
         "csrf_token": get_token(request),
-        "receipt_url": reverse("employer-receipt", args=[cycle.slug, 0]).replace("/0.json", "/{version}.json"),
+        "submission_url": reverse("employer-submission", args=[cycle.slug, 0]).replace("/0/", "/{version}/"),
     }
     response = render(request, "employers/browser.html", context)
     response["Content-Security-Policy"] = PAGE_CSP

@@ -85,6 +85,14 @@ class ApiKey(models.Model):
         return f"{self.name} (tc_{self.prefix}_…)"
 
 
+# How a version reached the service, in the words its receipt uses.
+RECEIVED_VIA_WORDS = {
+    "session": "Submitted through the web page (sealed in your browser)",
+    "web": "Sealed file uploaded on the cycle page",
+    "api-key": "Sent with an API key (the command-line client or your own system)",
+}
+
+
 class SealedSubmission(models.Model):
     """One version of one employer's sealed vector for one cycle. Never changed once stored.
 
@@ -116,6 +124,11 @@ class SealedSubmission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.employer} v{self.version} for {self.cycle}"
+
+    @property
+    def received_how(self) -> str:
+        """How this version reached the service, in plain words."""
+        return RECEIVED_VIA_WORDS.get(self.received_via, self.received_via)
 
 
 class SubmissionSet(models.Model):

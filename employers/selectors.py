@@ -22,6 +22,7 @@ from employers.models import (
     ResubmissionWindow,
     SealedSubmission,
 )
+from employers.services.submissions import receipt_for
 
 
 def employers_visible(*, principal: Principal) -> QuerySet[Employer]:
@@ -53,6 +54,28 @@ def submission_history(*, principal: Principal, cycle: Cycle):
         .defer("masked_vector", "sealed_seed")
         .order_by("-version")
     )
+
+
+@dataclass(frozen=True)
+class SubmissionReceipt:
+    """What the confirmation page and the printable receipt show of one version."""
+
+    submission: SealedSubmission
+    signed: dict  # the signed receipt, as the JSON download has it
+    latest_version: int
+
+    @property
+    def counts(self) -> bool:
+        return self.submission.version == self.latest_version
+
+
+def submission_receipt(*, principal: Principal, cycle: Cycle, version: int) -> SubmissionReceipt:
+    """One of the employer's own versions with its signed receipt; NotFound for any other."""
+    history = list(submission_history(principal=principal, cycle=cycle).select_related("cycle", "employer"))
+    submission = next((s for s in history if s.version == version), None)
+    if submission is None:
+        raise NotFound(f"No version {version} of yours in cycle {cycle.slug}.")
+    return SubmissionReceipt(submission=submission, signed=receipt_for(submission), latest_version=history[0].version)
 
 
 def submissions_frozen(*, cycle: Cycle) -> list[FrozenSubmission]:

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 
 from compact.access import principal_of
@@ -18,8 +19,15 @@ from compact.pages import cycle_or_404, employer_required, form_errors, run_serv
 from compact.selectors import cycle_get_for_enrolment, cycles_visible
 from compact.services.invitations import invitation_accept
 from employers.api.views import cycle_key_document
+from employers.client.pdf import pdf_from_html
+from employers.client.template import csv_template_bytes, readme_bytes, xlsx_template_bytes
 from employers.forms import ApiKeyForm, EnrolForm
-from employers.selectors import api_keys_visible, resubmission_window_open, submission_history
+from employers.selectors import (
+    api_keys_visible,
+    resubmission_window_open,
+    submission_history,
+    submission_receipt,
+)
 from employers.services import organisations
 from employers.services.submissions import receipt_for, submission_accept
 from protocol.officekey import fingerprint_display
@@ -135,6 +143,26 @@ def employer_cycle_key(request, slug):
     return response
 
 
+TEMPLATE_DOWNLOADS = {
+    "template.xlsx": (xlsx_template_bytes, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                      "talent-compact-template-{slug}.xlsx"),
+    "template.csv": (csv_template_bytes, "text/csv; charset=utf-8", "talent-compact-template-{slug}.csv"),
+    "template-instructions.txt": (readme_bytes, "text/plain; charset=utf-8", "talent-compact-template-{slug}.README.txt"),
+}
+
+
+@employer_required
+def employer_template(request, slug, name):
+    """The employee-level template for the cycle's taxonomy: the bytes ``template`` writes."""
+    cycle = cycle_or_404(request, slug)
+    if name not in TEMPLATE_DOWNLOADS:
+        raise Http404("No such template")
+    make, content_type, filename = TEMPLATE_DOWNLOADS[name]
+    response = HttpResponse(make(taxonomy=cycle.taxonomy), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename.format(slug=cycle.slug)}"'
+    return response
+
+
 def _upload_refused(request, slug, message: str, *, status: int):
     """The cycle page again, with what is wrong with the upload, answered with ``status``."""
     messages.error(request, message)
@@ -175,8 +203,7 @@ def employer_submit(request, slug):
         )
     except DomainError as exc:
         return _upload_refused(request, slug, f"{upload.name} was not accepted: {exc.message}", status=exc.status)
-    messages.success(request, f"Version {submission.version} received. Download its receipt below.")
-    return redirect("employer-cycle", slug=slug)
+    return redirect("employer-submission", slug=slug, version=submission.version)
 
 
 @employer_required
@@ -189,4 +216,37 @@ def employer_receipt(request, slug, version):
         raise Http404("No such version")
     response = HttpResponse(json.dumps(receipt_for(submission), indent=2), content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="receipt-{cycle.slug}-v{version}.json"'
+    return response
+
+
+def _receipt_context(request, slug, version) -> dict:
+    principal = principal_of(request)
+    cycle = cycle_or_404(request, slug)
+    try:
+        receipt = submission_receipt(principal=principal, cycle=cycle, version=version)
+    except NotFound:
+        raise Http404("No such version") from None
+    return {
+        "cycle": cycle,
+        "employer": principal.employer,
+        "receipt": receipt,
+        "submission": receipt.submission,
+        "fingerprint": fingerprint_display(receipt.submission.key_fingerprint),
+        "time_zone": settings.TIME_ZONE,
+        "window": resubmission_window_open(cycle=cycle, employer=principal.employer),
+    }
+
+
+@employer_required
+def employer_submission(request, slug, version):
+    """The confirmation of one version, which is also its printable receipt."""
+    return render(request, "employers/submission.html", _receipt_context(request, slug, version))
+
+
+@employer_required
+def employer_receipt_pdf(request, slug, version):
+    """The receipt of one version as a tagged PDF, from the same receipt as the page."""
+    html = render_to_string("employers/receipt_pdf.html", _receipt_context(request, slug, version), request=request)
+    response = HttpResponse(pdf_from_html(html, base_url=settings.BASE_DIR, tagged=True), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="receipt-{slug}-v{version}.pdf"'
     return response

@@ -11,7 +11,9 @@ Guarantees:
   values of one dimension, or when a category's code or label is missing from its aliases; a
   table can therefore never match ambiguously.
 - :meth:`Aliases.suggest_value` and :meth:`Aliases.suggest_column` return the closest known
-  spelling (difflib) for an unknown one, or None when nothing is reasonably close.
+  spelling (difflib) for an unknown one, or None when nothing is reasonably close: a value
+  needs a similarity of ``VALUE_SUGGESTION_CUTOFF`` (0.75, a typo), a header 0.6 (headers vary
+  more, and the closest one is offered as a lead, not as a correction).
 """
 
 from __future__ import annotations
@@ -27,6 +29,10 @@ from protocol.taxonomy import DEFAULT_TAXONOMY, DIMENSIONS, TAXONOMY_DIR, Taxono
 
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 SUGGESTION_CUTOFF = 0.6
+# A value is offered a correction only when it is a near miss of a known spelling: typos score
+# 0.75 or more ("Mael" and "Mlae" for male 0.75, "Whtie" 0.8, "Hispnaic" 0.875), words that are
+# no spelling of any category less ("Martian" against "aian" 0.727, "Mixed" 0.714, "Agender" 0.7).
+VALUE_SUGGESTION_CUTOFF = 0.75
 
 
 def alias_key(text: object) -> str:
@@ -96,7 +102,7 @@ class Aliases:
         """The label of the category whose spelling is closest to ``text``."""
         key = alias_key(text)
         candidates = self.value_by_key[dimension]
-        match = difflib.get_close_matches(key, list(candidates), n=1, cutoff=SUGGESTION_CUTOFF)
+        match = difflib.get_close_matches(key, list(candidates), n=1, cutoff=VALUE_SUGGESTION_CUTOFF)
         if not match:
             return None
         return self.taxonomy.categories(dimension)[candidates[match[0]]].label

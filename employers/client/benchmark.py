@@ -8,13 +8,13 @@ the employer is sent anywhere.
 
 from __future__ import annotations
 
-import logging
 from functools import cache
 from pathlib import Path
 
 import numpy as np
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from employers.client.pdf import pdf_from_html
 from protocol.histogram import interpolated_median
 from protocol.layout import Aggregate
 from protocol.paygap import gap
@@ -135,8 +135,4 @@ def benchmark_html(own: Aggregate, release: ReleaseDocument, *, employer: str, i
 
 def benchmark_pdf(html: str) -> bytes:
     """The benchmark as PDF, from the same HTML."""
-    from weasyprint import HTML  # imported only when a PDF is asked for: it takes a second
-
-    # WeasyPrint warns about every SVG style property; the report has no SVG, the warnings no use.
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)
-    return HTML(string=html, base_url=str(TEMPLATES)).write_pdf()
+    return pdf_from_html(html, base_url=TEMPLATES)

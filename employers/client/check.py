@@ -5,7 +5,8 @@
     result.ok            # True when there is no error (warnings allowed)
     result.status        # "ok", "errors" or "unusable"
     result.errors, result.warnings   # Issue values (at most 200 kept per kind)
-    result.summary       # rows read / used / excluded by reason, headcount by job x gender
+    result.summary       # rows read / used / excluded by reason, headcount by job x gender,
+                         # reconciliation totals (people, pay, bonus, tenure) of who counts
     from employers.client.vector import vector_from
     elements = vector_from(result, layout)   # refuses a result with errors
 
@@ -37,7 +38,9 @@ from employers.client.extract import CATEGORY_FIELDS, MEASURE_FIELDS, People, ch
 from employers.client.issues import Issue, IssueLog, clean
 from employers.client.parallel import check_text_in_parallel, parallel_worthwhile
 from employers.client.rawtable import RawTable
+from employers.client.sanitise import for_path
 from employers.client.sniffing import HEADER_SEARCH_ROWS, find_header, sniff_kind
+from employers.client.totals import Totals, totals_from_cells, totals_from_rows
 from employers.client.unusable import Unusable, unusable
 from employers.client.workbook import SHEET_NAMES, CellTotals, check_workbook, workbook_sheets
 from employers.client.xlsxfile import open_workbook, read_sheet_table, sheet_rows
@@ -59,6 +62,7 @@ class CheckSummary:
     headcount_by_job_gender: tuple[tuple[int, ...], ...]
     columns: dict[str, str] = field(default_factory=dict)
     sheet: str | None = None
+    totals: Totals | None = None
 
     @property
     def rows_excluded(self) -> int:
@@ -81,6 +85,7 @@ class CheckSummary:
             "people": self.people,
             "headcount_by_job_gender": [list(r) for r in self.headcount_by_job_gender],
             "columns": dict(self.columns),
+            "totals": None if self.totals is None else self.totals.as_dict(),
         }
 
 
@@ -175,6 +180,9 @@ def _result(table: RawTable, columns: ColumnMap, checked, aliases: Aliases, log:
         headcount_by_job_gender=_by_job_gender(people.job, people.gender, aliases),
         columns={f: clean(h) for f, h in columns.headers.items()},
         sheet=None if table.sheet is None else clean(table.sheet),
+        totals=totals_from_rows(gender=people.gender, compensation=people.compensation,
+                                performance_pay=people.performance_pay, tenure=people.tenure,
+                                taxonomy=aliases.taxonomy),
     )
     return CheckResult(file=table.file, taxonomy=aliases.taxonomy.name, issues=tuple(log.kept),
                        issue_counts=dict(log.counts), summary=summary, people=people, column_map=columns)
@@ -189,7 +197,7 @@ def check_extract(path: str | Path, *, column_map: dict[str, str] | None = None,
     processes (:mod:`employers.client.parallel`); the result is the same either way.
     """
     path = Path(path)
-    file = clean(display_name or path.name)
+    file = for_path(display_name or path.name)
     aliases = aliases_for(taxonomy)
     log = IssueLog()
     max_rows = int(aliases.taxonomy.bounds["max_employees_per_employer"])
@@ -233,6 +241,9 @@ def _check_workbook_file(path: Path, file: str, aliases: Aliases, overrides: dic
         summary = CheckSummary(
             kind="workbook", layout=checked.edition, rows_read=0, rows_used=0, excluded={}, blank_rows=0,
             headcount_by_job_gender=tuple(tuple(int(x) for x in row) for row in by_jg),
+            totals=totals_from_cells(headcount=cells.headcount, compensation=cells.compensation,
+                                     performance_pay=cells.performance_pay, tenure=cells.tenure,
+                                     taxonomy=aliases.taxonomy),
         )
         return CheckResult(file=file, taxonomy=aliases.taxonomy.name, issues=tuple(log.kept),
                            issue_counts=dict(log.counts), summary=summary, cells=cells)
@@ -256,7 +267,7 @@ def check_frame(frame: pd.DataFrame, *, column_map: dict[str, str] | None = None
                 taxonomy: str = DEFAULT_TAXONOMY, name: str = "DataFrame") -> CheckResult:
     """Check an in-memory table with one row per employee and named columns."""
     aliases = aliases_for(taxonomy)
-    file = clean(name)
+    file = for_path(name)
     table = RawTable(
         file=file, sheet=None, header_row=1, headers=tuple(str(c) for c in frame.columns),
         columns=tuple(_frame_column(frame.iloc[:, i]) for i in range(frame.shape[1])),

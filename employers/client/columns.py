@@ -114,7 +114,7 @@ def column_map_resolve(
         if len(found) > 1:
             names = " and ".join(repr(clean(headers[i])) for i in found)
             raise unusable(file, "ambiguous_column", f"one column for {field}", sheet=sheet,
-                           value=f"columns {names}", detail=f"choose one with --map {field}=\"HEADER\"")
+                           value=f"columns {names}", detail="say which one to use")
         positions[field] = found[0]
     for spec in aliases.columns:
         if spec.required and spec.field not in positions:
@@ -136,9 +136,9 @@ def _missing_column(field: str, headers: tuple[str, ...], aliases: Aliases, file
     if present:
         detail = present[0].message
     else:
-        closest = aliases.suggest_column(field, list(headers))
-        hint = f"closest header in the file: {clean(closest)!r}; " if closest else ""
-        detail = f"{hint}name the column with --map {field}=\"HEADER\""
+        # A header that is another field's own name is that field's column, not a lead.
+        closest = aliases.suggest_column(field, [h for h in headers if not aliases.field_of_header(h)])
+        detail = f"closest header in the file: {clean(closest)!r}" if closest else None
     examples = ", ".join(f"'{a}'" for a in spec.aliases[:4])
     return unusable(file, "missing_column", f"a column for {spec.label} ({examples}, ...)", sheet=sheet,
                     value=f"headers {', '.join(repr(clean(h)) for h in headers if h)}", detail=detail)

@@ -16,6 +16,7 @@ import codecs
 import csv
 import dataclasses
 import io
+import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,10 +54,8 @@ def _decode_sample(raw: bytes, display: str) -> tuple[str, str]:
         encoding = "cp1252"
         try:
             text = raw.decode(encoding)
-        except UnicodeDecodeError as exc:
-            raise unusable(display, "unknown_encoding", "text in UTF-8 or Windows-1252 (Latin-1)",
-                           value=f"byte 0x{raw[exc.start]:02x} at offset {exc.start}",
-                           detail="save the file again as 'CSV UTF-8'") from None
+        except UnicodeDecodeError:
+            raise _undecodable(display, first_undecodable([raw])) from None
     controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\r\n\f")
     if text and controls > len(text) * 0.01:
         raise unusable(display, "binary_file", "a CSV text file or an .xlsx workbook",
@@ -77,6 +76,48 @@ def _sample_records(text: str, delimiter: str) -> tuple[list[list[str]], list[in
     except csv.Error:
         pass
     return records, line_after
+
+
+# The bytes Python's strict Windows-1252 codec refuses; every other byte is a character.
+CP1252_HOLES = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
+
+
+def first_undecodable(chunks) -> str | None:
+    """Where the first byte that neither UTF-8 nor Windows-1252 can read is, as a person
+    finds it in a text editor: ``byte 0x81 on line 12, column 7``.
+
+    Windows-1252 is tried last, so its refusal is the one reported: the first of the five bytes
+    it leaves undefined. Lines are physical lines (``\n``); the column counts the characters
+    before the byte on its line, read as UTF-8 where that line's start is UTF-8, else as
+    Windows-1252 (a BOM is not a character). ``chunks`` are consecutive pieces of the file.
+    """
+    lines, start = 0, b""
+    for chunk in chunks:
+        found = CP1252_HOLES.search(chunk)
+        head = chunk if found is None else chunk[: found.start()]
+        newlines = head.count(b"\n")
+        start = head[head.rfind(b"\n") + 1:] if newlines else start + head
+        lines += newlines
+        if found is not None:
+            if lines == 0 and start.startswith(codecs.BOM_UTF8):
+                start = start[len(codecs.BOM_UTF8):]
+            try:
+                before = start.decode("utf-8")
+            except UnicodeDecodeError:
+                before = start.decode("cp1252")
+            return f"byte 0x{chunk[found.start()]:02x} on line {lines + 1:,}, column {len(before) + 1:,}"
+    return None
+
+
+def _chunks(path: Path, size: int = 1 << 20):
+    with path.open("rb") as handle:
+        while chunk := handle.read(size):
+            yield chunk
+
+
+def _undecodable(display: str, where: str | None):
+    return unusable(display, "unknown_encoding", "text in UTF-8 or Windows-1252 (Latin-1)",
+                    value=where or "a byte that is neither", detail="save the file again as 'CSV UTF-8'")
 
 
 @dataclass(frozen=True)
@@ -161,14 +202,12 @@ def read_text_columns(path: Path, display: str, dialect: CsvDialect, *, position
     try:
         frame = _read_csv(path, dialect, dialect.encoding, max_rows, positions)
     except UnicodeDecodeError:
-        if dialect.encoding == "cp1252":
-            raise
         try:
+            if dialect.encoding == "cp1252":
+                raise
             frame = _read_csv(path, dialect, "cp1252", max_rows, positions)
-        except UnicodeDecodeError as exc:
-            raise unusable(display, "unknown_encoding", "text in UTF-8 or Windows-1252 (Latin-1)",
-                           value=f"a byte that is neither ({clean(exc.reason)})",
-                           detail="save the file again as 'CSV UTF-8'") from None
+        except UnicodeDecodeError:
+            raise _undecodable(display, first_undecodable(_chunks(path))) from None
     except pd.errors.ParserError as exc:
         raise unusable(display, "malformed_csv", f"every row to have at most {len(dialect.headers)} fields, like the header",
                        value=clean(str(exc).strip()), detail="check for an unquoted delimiter in a value") from None

@@ -62,6 +62,52 @@ class Issue:
         return {**asdict(self), "message": self.message}
 
 
+# What each kind of issue is, in words, for summaries that group issues by kind ("Gender:
+# unknown value, 3,333 rows"). The browser page has the same table (issues.js).
+KIND_TITLES = {
+    "blank": "blank",
+    "blank_category": "blank",
+    "duplicate_id": "ID used more than once",
+    "unknown_category": "unknown value",
+    "not_a_number": "not a number",
+    "negative": "negative",
+    "too_many_decimals": "more than 2 decimal places",
+    "too_large": "too large",
+    "beyond_bounds": "beyond the compact's limit",
+    "above_soft_maximum": "unusually high",
+    "zero_compensation": "pay of 0 (row left out)",
+    "zero_hours": "0 hours (read as not given)",
+    "fractional_headcount": "not a whole number of people",
+    "matching_check": "the template's Matching Check fails",
+    "totals_check_differs": "differs from the Totals Check sheet",
+    "no_rows_used": "no one left to count",
+    "no_people": "no one to count",
+}
+
+
+def kind_title(code: str) -> str:
+    """The words for a kind of issue; the code itself, spaced, for a kind without a title."""
+    return KIND_TITLES.get(code, code.replace("_", " "))
+
+
+def kind_summary(issues: Iterable[Issue], counts: dict, severity: str) -> list[tuple[str, int, Issue | None]]:
+    """One line per kind of ``severity`` in the order first found: (what, how many, first example).
+
+    ``what`` names the column (or sheet, or the file) and the kind: ``Gender: unknown value``.
+    """
+    first: dict[tuple, Issue] = {}
+    for issue in issues:
+        first.setdefault((issue.severity, issue.code, issue.column), issue)
+    out = []
+    for (sev, code, column), n in counts.items():
+        if sev != severity:
+            continue
+        example = first.get((sev, code, column))
+        place = column or (example.sheet if example is not None and example.sheet else None)
+        out.append((f"{place}: {kind_title(code)}" if place else kind_title(code).capitalize(), n, example))
+    return out
+
+
 def shown(value: object) -> str:
     """How a value from the file appears inside a message: quoted, escaped, cut to length."""
     if value is None or (isinstance(value, float) and value != value):

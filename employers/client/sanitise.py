@@ -11,6 +11,8 @@ is opened. Guarantees:
   with an ellipsis. It is idempotent (an escape contains no control character), so text can
   pass through it at several layers. The result is also safe in JSON, in HTML after the usual
   escaping, and in log lines.
+- :func:`for_path` is :func:`for_terminal` for a file's path: a long path is shortened in its
+  directory part, at a separator, never in the file name, so a message always names the file.
 - :func:`for_csv_cell` returns text that no spreadsheet evaluates as a formula: a leading
   ``=``, ``+``, ``-``, ``@``, tab or carriage return (after any leading spaces) gets a
   single-quote prefix (OWASP's recommendation for CSV injection), and the text passes through
@@ -50,6 +52,23 @@ def for_terminal(text: object, *, max_length: int | None = MAX_SHOWN) -> str:
     if raw.isprintable():
         return raw
     return "".join(_escape(ch) if _needs_escape(ch) else ch for ch in raw)
+
+
+def for_path(text: object, *, max_length: int = MAX_SHOWN) -> str:
+    """A path made safe to print, its file name whole: ``…/2026/december/payroll-final.csv``."""
+    raw = str(text)
+    if len(raw) <= max_length:
+        return for_terminal(raw, max_length=None)
+    cut = max(raw.rfind("/"), raw.rfind("\\"))
+    directory, name = raw[: cut + 1], raw[cut + 1:]
+    if not directory:
+        return for_terminal(name, max_length=None)
+    room = max_length - len(name) - 1  # one character for the ellipsis
+    tail = directory[len(directory) - room:] if room > 0 else ""
+    # Start the kept part of the directory at a separator: no directory name is cut either.
+    starts = [i for i, ch in enumerate(tail) if ch in "/\\"]
+    tail = tail[starts[0]:] if starts else directory[-1:]
+    return for_terminal("\u2026" + tail + name, max_length=None)
 
 
 def for_csv_cell(text: object) -> str:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from employers.client.aliases import Aliases, alias_key
 from employers.client.issues import clean
+from employers.client.sanitise import for_path
 from employers.client.unusable import unusable
 
 HEADER_SEARCH_ROWS = 30
@@ -83,7 +84,7 @@ def sniff_kind(path: Path, display: str) -> str:
                            detail=f"it holds {len(names)} file(s) but no xl/workbook.xml")
         if suffix not in WORKBOOK_SUFFIXES + ("",):
             raise unusable(display, "misnamed_file", "a name ending in .xlsx for an Excel workbook",
-                           value=f"an Excel workbook named {clean(path.name)}", detail="rename it to .xlsx")
+                           value=f"an Excel workbook named {for_path(path.name)}", detail="rename it to .xlsx")
         return "workbook"
     if suffix in WORKBOOK_SUFFIXES:
         raise unusable(display, "misnamed_file", "an Excel workbook, as the name .xlsx says",

@@ -7,10 +7,14 @@ Guarantees:
   instructions, never among the data, so it can never be submitted by mistake.
 - The XLSX offers drop-down lists (data validation) for the three category columns, fed from
   a hidden sheet of labels, and checks that money, tenure and hours are non-negative numbers.
+- The format follows the file name: :func:`template_format` refuses a name whose extension
+  contradicts the format asked for (XLSX bytes are never written into a ``.csv`` name).
+- The same bytes are written by the CLI and served by the employer's cycle page.
 """
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 from employers.client.aliases import Aliases, aliases_for
@@ -29,6 +33,34 @@ EXAMPLE = {
     "hours": "2080",
 }
 MAX_TEMPLATE_ROWS = 100_000
+FORMATS = ("xlsx", "csv")
+
+
+class TemplateNameError(ValueError):
+    """A template file name that does not say, or contradicts, the format."""
+
+
+def template_format(out: Path | None, requested: str | None) -> str:
+    """The template's format from ``--format`` and the file name; refuses a contradiction.
+
+    No name: the format asked for (XLSX by default). A name: its extension decides, and must be
+    ``.xlsx`` or ``.csv``; a ``--format`` that says otherwise is refused, so that the bytes of
+    one format never go into a file named for the other.
+    """
+    if out is None:
+        return requested or "xlsx"
+    suffix = Path(out).suffix.lower().lstrip(".")
+    if suffix not in FORMATS:
+        wanted = requested or "xlsx"
+        shown = f"'{Path(out).suffix}'" if Path(out).suffix else "no extension"
+        raise TemplateNameError(
+            f"{Path(out).name} has {shown}; name the template .xlsx (Excel, with instructions) or .csv, "
+            f"e.g. --out {Path(out).with_suffix('.' + wanted).name}")
+    if requested is not None and requested != suffix:
+        raise TemplateNameError(
+            f"--format {requested} but {Path(out).name} is named .{suffix}; "
+            f"use --out {Path(out).with_suffix('.' + requested).name}, or leave out --format")
+    return suffix
 
 
 def instructions(aliases: Aliases) -> list[str]:
@@ -39,7 +71,7 @@ def instructions(aliases: Aliases) -> list[str]:
         "",
         "One row per employee employed on the snapshot date (December 31). Keep the header row as it is;",
         "title rows above it are fine. Your file never leaves your computer: `python -m employers.client check FILE`",
-        "checks it locally, and only sums are ever sent, encrypted.",
+        "checks it locally (so does the browser page on your cycle page), and only sums are ever sent, encrypted.",
         "",
         "Columns:",
     ]
@@ -61,18 +93,35 @@ def instructions(aliases: Aliases) -> list[str]:
     return lines
 
 
+def csv_template_bytes(*, taxonomy: str = DEFAULT_TAXONOMY) -> bytes:
+    """The CSV template: the header row only, UTF-8, CRLF."""
+    aliases = aliases_for(taxonomy)
+    return (",".join(c.label for c in aliases.columns) + "\r\n").encode("utf-8")
+
+
+def readme_bytes(*, taxonomy: str = DEFAULT_TAXONOMY) -> bytes:
+    """The instructions that go beside the CSV template, as UTF-8 text."""
+    return ("\n".join(instructions(aliases_for(taxonomy))) + "\n").encode("utf-8")
+
+
 def write_csv_template(path: Path, *, taxonomy: str = DEFAULT_TAXONOMY) -> list[Path]:
     """A CSV with the header row, and ``<name>.README.txt`` beside it. Returns both paths."""
-    aliases = aliases_for(taxonomy)
     path = Path(path)
-    path.write_text(",".join(c.label for c in aliases.columns) + "\r\n", encoding="utf-8")
+    path.write_bytes(csv_template_bytes(taxonomy=taxonomy))
     readme = path.with_name(path.stem + ".README.txt")
-    readme.write_text("\n".join(instructions(aliases)) + "\n", encoding="utf-8")
+    readme.write_bytes(readme_bytes(taxonomy=taxonomy))
     return [path, readme]
 
 
 def write_xlsx_template(path: Path, *, taxonomy: str = DEFAULT_TAXONOMY) -> list[Path]:
     """An XLSX with an Instructions sheet, the Employees sheet and hidden value lists."""
+    path = Path(path)
+    path.write_bytes(xlsx_template_bytes(taxonomy=taxonomy))
+    return [path]
+
+
+def xlsx_template_bytes(*, taxonomy: str = DEFAULT_TAXONOMY) -> bytes:
+    """The XLSX template: an Instructions sheet, the Employees sheet and hidden value lists."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
@@ -113,6 +162,6 @@ def write_xlsx_template(path: Path, *, taxonomy: str = DEFAULT_TAXONOMY) -> list
         rule.add(f"{column}2:{column}{MAX_TEMPLATE_ROWS}")
         data.add_data_validation(rule)
     workbook.active = workbook.sheetnames.index(DATA_SHEET)
-    path = Path(path)
-    workbook.save(path)
-    return [path]
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

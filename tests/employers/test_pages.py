@@ -45,8 +45,10 @@ def test_an_employer_uploads_a_sealed_file_and_downloads_a_valid_receipt(world, 
     alice = signed_in(world, "alice")
     page = alice.get("/employer/cycles/2026/").content.decode()
     assert "Download the cycle key" in page and "as version 1" in page
-    done = alice.post("/employer/cycles/2026/submit", {"sealed": sealed_file(alice)}, follow=True).content.decode()
-    assert "Version 1 received" in done and "receipt v1" in done
+    response = alice.post("/employer/cycles/2026/submit", {"sealed": sealed_file(alice)})
+    assert response.status_code == 302 and response["Location"] == "/employer/cycles/2026/submissions/1/"
+    done = alice.get(response["Location"]).content.decode()
+    assert "Version 1 is received" in done and "Sealed file uploaded on the cycle page" in done
     receipt = json.loads(alice.get("/employer/cycles/2026/receipts/1.json").content)
     assert receipt_verify(receipt) and receipt["employer"] == "Acme Analytics"
     assert SealedSubmission.objects.get().received_via == "web"
@@ -75,4 +77,6 @@ def test_another_employer_sees_neither_the_cycle_nor_the_receipts(world, make_cy
     bob = signed_in(world, "bob")
     assert bob.get("/employer/cycles/2026/").status_code == 404
     assert bob.get("/employer/cycles/2026/receipts/1.json").status_code == 404
+    assert bob.get("/employer/cycles/2026/submissions/1/").status_code == 404
+    assert bob.get("/employer/cycles/2026/receipts/1.pdf").status_code == 404
     assert bob.get("/employer/cycles/2026/cycle-key.json").status_code == 404

@@ -20,8 +20,9 @@ from employers.client.columns import (
     column_map_save,
 )
 from employers.client.commands import EXIT_ERRORS, EXIT_OK, EXIT_UNUSABLE
-from employers.client.issues import Issue, write_issues_csv
+from employers.client.issues import Issue, kind_summary, write_issues_csv
 from employers.client.sanitise import for_terminal
+from employers.client.totals import Totals, grouped_dollars, grouped_hundredths
 
 HELP = "check an employee-level extract (CSV/XLSX) or the Boston workbook locally"
 SHOWN_PER_KIND = 10
@@ -73,7 +74,11 @@ def _issue_lines(title: str, issues: tuple[Issue, ...], counts: dict, severity: 
     total = sum(n for (sev, _, _), n in counts.items() if sev == severity)
     if not total:
         return []
-    lines = [f"{title} ({total:,}):"]
+    lines = [f"{title} ({total:,}), by kind:"]
+    for what, n, example in kind_summary(issues, counts, severity):
+        unit = "cells" if example is not None and example.cell else "rows"
+        lines.append(f"  {what}: {n:,} {unit if n != 1 else unit[:-1]}")
+    lines.append(f"{title}, the first {SHOWN_PER_KIND} of each kind:")
     by_kind: dict[tuple, list[Issue]] = {}
     for issue in issues:
         by_kind.setdefault((issue.code, issue.column), []).append(issue)
@@ -101,10 +106,32 @@ def _headcount_table(result: CheckResult) -> list[str]:
     return lines
 
 
+def totals_table(totals: Totals, *, rows: bool) -> list[str]:
+    """The reconciliation totals, one line per gender and the total, for the terminal."""
+    heads = ["", "People", "Compensation", "Performance pay", *(["Receiving it"] if rows else []), "Tenure (months)"]
+    body = [[line.label, f"{line.people:,}", grouped_dollars(line.compensation), grouped_dollars(line.performance_pay),
+             *([f"{line.recipients:,}"] if rows else []), grouped_hundredths(line.tenure)] for line in totals.lines]
+    widths = [max(len(r[k]) for r in [heads, *body]) for k in range(len(heads))]
+    fmt = lambda r: "  " + "  ".join(c.ljust(w) if k == 0 else c.rjust(w) for k, (c, w) in enumerate(zip(r, widths, strict=True)))  # noqa: E731
+    return [fmt(heads), *(fmt(r) for r in body)]
+
+
+def _map_hint(result: CheckResult) -> str | None:
+    """How to name a column on the command line, when the check could not tell which it is."""
+    issue = result.issues[0]
+    if issue.code not in ("missing_column", "ambiguous_column"):
+        return None
+    words = issue.expected.split()
+    field = next((spec.field for spec in aliases_for(result.taxonomy).columns
+                  if spec.field in words or issue.expected.startswith(f"a column for {spec.label} (")), "FIELD")
+    return f'Say which column it is with --map {field}="HEADER" (one of the headers above), or rename that column.'
+
+
 def render(result: CheckResult) -> list[str]:
     """The human-readable report of a check, one line per element."""
     if result.summary is None:
-        return [f"{result.file}: cannot be checked.", f"  {result.issues[0].message}",
+        hint = _map_hint(result)
+        return [f"{result.file}: cannot be checked.", f"  {result.issues[0].message}", *([hint] if hint else []),
                 "Nothing was read; fix the file and run the check again."]
     s = result.summary
     lines = []
@@ -120,6 +147,10 @@ def render(result: CheckResult) -> list[str]:
             lines.append(f"  excluded: {reason}: {count:,}")
     lines.append("Headcount by job category and gender" + (" (used rows):" if s.kind == "extract" else ":"))
     lines += _headcount_table(result)
+    if s.totals is not None:
+        counted = "the people used; rows left out are not in them" if s.kind == "extract" else "the workbook's cells"
+        lines.append(f"Totals to reconcile with payroll ({counted}):")
+        lines += totals_table(s.totals, rows=s.kind == "extract")
     lines += _issue_lines("Errors", result.errors, result.issue_counts, "error")
     lines += _issue_lines("Warnings", result.warnings, result.issue_counts, "warning")
     if result.ok:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+from datetime import datetime
 from pathlib import Path
 
 import requests
@@ -29,6 +30,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def _say(line: str) -> None:
     print(for_terminal(line, max_length=None))
+
+
+def local_time(iso: str) -> str:
+    """A service timestamp in this computer's time zone, as a person reads it: '14 April 2026, 15:05 EDT'."""
+    try:
+        when = datetime.fromisoformat(iso).astimezone()
+    except (TypeError, ValueError):
+        return str(iso)
+    return f"{when.day} {when:%B %Y, %H:%M} {when.tzname()}"
 
 
 def submission_send(*, sealed: bytes, url: str, api_key: str, timeout: float = 120) -> requests.Response:
@@ -70,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_ERRORS
     receipt_path = args.receipt or Path(f"receipt-{body['cycle']}-v{body['version']}.json")
     receipt_path.write_text(json.dumps(body, indent=2) + "\n")
-    _say(f"Accepted: cycle {body['cycle']}, version {body['version']}, received {body['received_at']}"
+    _say(f"Accepted: cycle {body['cycle']}, version {body['version']}, received {local_time(body['received_at'])}"
          f"{' (late)' if body.get('late') else ''}.")
     _say(f"Receipt saved to {receipt_path}. Keep it: it proves what you submitted.")
     return EXIT_OK

@@ -52,9 +52,10 @@ def choose_csv(page, tmp_path, rows=ROWS, header=HEADER, name="extract.csv"):
 
 
 def submit(page):
+    """Seal and submit; the page then opens the version's confirmation page (its receipt)."""
     page.check("#fingerprint-ok")
     page.click("#submit-button")
-    page.wait_for_selector("#receipt-block:not([hidden])")
+    page.wait_for_url("**/submissions/*/")
 
 
 def posted_envelopes(page) -> list[dict]:
@@ -84,16 +85,30 @@ def test_happy_path_csv_checks_seals_submits_and_offers_the_receipt(signed_in, m
     assert page.is_hidden("#error-summary")
     assert page.inner_text("#fingerprint") == page.inner_text("#fingerprint")  # shown before sealing
     submit(page)
-    assert "Version 1 of Acme Analytics was received" in page.inner_text("#receipt-text")
+    assert page.url.endswith("/employer/cycles/2026/submissions/1/")
+    assert "Version 1 is received" in page.inner_text("#confirmation")
+    assert page.inner_text("#receipt-title") == "Receipt: version 1 of Acme Analytics"
+    assert "Submitted through the web page" in page.inner_text(".receipt")
     with page.expect_download() as download:
-        page.click("#receipt-download")
+        page.click("#receipt-json")
     receipt = json.loads(open(download.value.path()).read())
     assert receipt["version"] == 1 and receipt_verify(receipt)
     stored = SealedSubmission.objects.get(employer=world.acme)
     assert stored.received_via == "session" and stored.masked_sha256 == receipt["masked_sha256"]
+    assert stored.masked_sha256 in page.inner_text(".receipt")
     (envelope,) = posted_envelopes(page)
     assert envelope["employer"] == world.acme.pk and envelope["layout"] == LAYOUT.layout_id
-    assert "receipt v1" in page.inner_text("#history")
+
+
+def test_the_page_shows_the_totals_to_reconcile_with_payroll(signed_in, make_cycle, tmp_path):
+    make_cycle(state="open")
+    page = open_page(signed_in)
+    rows = [r[:] for r in ROWS] + [["A5", "2 Professionals", "White", "Female", "0", "", "3", ""]]
+    choose_csv(page, tmp_path, rows=rows)
+    table = page.inner_text("#totals-table")
+    assert "Total\t4\t$335,000.50\t$1,500.25\t2\t186.50" in table
+    assert "Female\t2\t$175,000.50" in table
+    assert "1 row left out is not in these totals" in page.inner_text("#totals-note")
 
 
 def opened(envelope: dict, office_private_key) -> np.ndarray:
@@ -178,7 +193,10 @@ def test_a_resubmission_is_version_2_and_both_receipts_are_listed(signed_in, mak
     page = open_page(signed_in)
     choose_csv(page, tmp_path)
     submit(page)
-    assert "Version 1" in page.inner_text("#receipt-text")
+    assert "Version 1 is received" in page.inner_text("#confirmation")
+    page.click("text=Submit a corrected version in the browser")
+    page.wait_for_selector("body[data-ready=true]")
+    assert page.inner_text("#next-version") == "2"
     rows = [list(r) for r in ROWS]
     rows[0][4] = "86000"
     path = choose_csv(page, tmp_path, rows, name="extract-corrected.csv")
@@ -193,11 +211,15 @@ def test_a_resubmission_is_version_2_and_both_receipts_are_listed(signed_in, mak
     choose(page, path)
     assert page.is_hidden("#error-summary") and "no errors" in page.inner_text("#check-summary")
     submit(page)
-    assert "Version 2" in page.inner_text("#receipt-text") and page.inner_text("#next-version") == "3"
+    assert "Version 2 is received" in page.inner_text("#confirmation")
+    assert "your latest version, the one that counts" in page.inner_text(".receipt")
     assert [e["version"] for e in posted_envelopes(page)] == [1, 2]
     assert sorted(SealedSubmission.objects.filter(employer=world.acme).values_list("version", flat=True)) == [1, 2]
+    page.goto("/employer/cycles/2026/submissions/1/")
+    assert "replaced by version 2, which counts" in page.inner_text(".receipt")
+    page.goto("/employer/cycles/2026/browser")
     history = page.inner_text("#history")
-    assert "receipt v2" in history and "receipt v1" in history
+    assert "receipt v2" in history and "receipt v1" in history and "session" not in history
 
 
 @pytest.mark.parametrize("state", ["closed", "draft"])
@@ -329,8 +351,8 @@ def test_every_control_has_a_label_and_the_page_works_from_the_keyboard(signed_i
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "submit-button"
     page.keyboard.press("Enter")
-    page.wait_for_selector("#receipt-block:not([hidden])")
-    assert page.evaluate("document.activeElement.id") == "receipt-title"
+    page.wait_for_url("**/submissions/1/")
+    assert page.get_by_role("status").inner_text().startswith("Version 1 is received")
     assert len(posted_envelopes(page)) == 1
 
 

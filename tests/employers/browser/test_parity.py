@@ -257,3 +257,71 @@ def test_a_file_that_starts_in_utf8_and_turns_windows_1252_later_reads_alike(rul
     assert path.stat().st_size > 64 * 1024
     got = assert_same(rules_page, path)
     assert got["result"]["summary"]["rows_used"] == 2501  # read whole as Windows-1252, as read_csv retries
+
+
+def test_the_pages_totals_stay_exact_beyond_two_to_the_53(rules_page):
+    from employers.client.totals import hundredths_text
+
+    n, cents = 1_000_003, 99_999_999_99
+    got = rules_page.evaluate("""async ([n, cents]) => {
+      const { rulesLoad } = await import('/static/employers/browser/rules.js');
+      const { totalsFromRows } = await import('/static/employers/browser/totals.js');
+      const rules = await rulesLoad({taxonomy: '/taxonomy/compact-2026/taxonomy.json',
+                                     aliases: '/taxonomy/compact-2026/aliases.json',
+                                     checks: '/taxonomy/compact-2026/checks.json'});
+      const people = { gender: new Int8Array(n), compensation: new Float64Array(n).fill(cents),
+                       performancePay: new Float64Array(n).fill(1), tenure: new Float64Array(n).fill(120000) };
+      people.gender[0] = 1;
+      return totalsFromRows(people, rules.taxonomy);
+    }""", [n, cents])
+    assert n * cents > 2**53
+    assert got["total"]["compensation"] == hundredths_text(n * cents)
+    assert got["by_gender"][0]["compensation"] == hundredths_text((n - 1) * cents)
+    assert got["total"]["tenure_months"] == hundredths_text(n * 120000) and got["total"]["people"] == n
+
+
+@pytest.mark.parametrize("where", ["in the first 64 KiB", "after a UTF-8 start", "after a Windows-1252 start"])
+def test_an_undecodable_byte_is_placed_by_line_and_column_alike(rules_page, tmp_path, where):
+    first = "Zoë" if where != "in the first 64 KiB" else "Zo"
+    rows = [[f"{first}-{k}", "2", "White", "F", "50000", "", "12", ""] for k in range(3000 if "after" in where else 3)]
+    encoding = "cp1252" if "Windows" in where else "utf-8"
+    path = tmp_path / "bad-byte.csv"
+    path.write_bytes(csv_text(rows).encode(encoding) + "Zoë,2,White,F,1".encode(encoding) + b"\x81,,12,\n")
+    got = assert_same(rules_page, path)
+    (issue,) = got["result"]["issues"]
+    line = len(rows) + 2
+    assert issue["value"] == f"byte 0x81 on line {line:,}, column 16"
+
+
+def test_the_page_shortens_a_long_path_as_the_client_does(rules_page):
+    from employers.client.sanitise import for_path
+
+    paths = ["/home/payroll/shared/Human Resources/Compensation/2026 pay-equity compact/december/acme-final.csv",
+             "C:\\Users\\hr\\" + "x" * 70 + "\\payroll.csv", "payroll-" + "very-long-" * 12 + "name.csv",
+             "/d/\x1b[2J" + "ë" * 90 + "/Zoë-🙂-payroll.csv", "short.csv"]
+    got = rules_page.evaluate("""async (paths) => {
+      const { forPath } = await import('/static/employers/browser/text.js');
+      return paths.map((p) => forPath(p));
+    }""", paths)
+    assert got == [for_path(p) for p in paths]
+
+
+def test_a_long_file_name_is_named_whole_in_the_pages_messages(rules_page, tmp_path):
+    path = write(tmp_path, "", name="acme-" + "december-payroll-extract-" * 4 + "final.csv")
+    got = assert_same(rules_page, path)
+    assert got["result"]["issues"][0]["file"] == path.name
+
+
+def test_the_page_offers_the_same_corrections_as_the_client(rules_page):
+    from employers.client.aliases import aliases_for
+    from tests.employers.client.test_bad_inputs import NEAR_MISSES, NOT_SPELLINGS
+
+    words = [(d, t) for d, t, _ in NEAR_MISSES] + NOT_SPELLINGS + [("gender", "Mal"), ("race_ethnicity", "Asain")]
+    got = rules_page.evaluate("""async (words) => {
+      const { rulesLoad } = await import('/static/employers/browser/rules.js');
+      const rules = await rulesLoad({taxonomy: '/taxonomy/compact-2026/taxonomy.json',
+                                     aliases: '/taxonomy/compact-2026/aliases.json',
+                                     checks: '/taxonomy/compact-2026/checks.json'});
+      return words.map(([d, t]) => rules.suggestValue(d, t));
+    }""", words)
+    assert got == [aliases_for().suggest_value(d, t) for d, t in words]

@@ -44,6 +44,37 @@ def test_bytes_that_are_neither_utf8_nor_windows_1252_are_refused(write_csv, tmp
     path.write_bytes(csv_text().encode() + b"A9,2,White,Female,1\x81\x8d,0,1,\n")
     issue = only_issue(check_extract(path))
     assert issue.code == "unknown_encoding" and "UTF-8 or Windows-1252" in issue.message
+    assert issue.value == "byte 0x81 on line 6, column 20"
+
+
+def test_an_undecodable_byte_is_placed_by_line_and_character_column(tmp_path):
+    from employers.client.csvfile import first_undecodable
+
+    # Columns count characters: 'Zoë' is three whether the line is UTF-8 or Windows-1252.
+    assert first_undecodable(["Zoë,".encode() + b"\x81"]) == "byte 0x81 on line 1, column 5"
+    assert first_undecodable([b"a\r\n", "Zoë,".encode("cp1252") + b"\x9d"]) == "byte 0x9d on line 2, column 5"
+    assert first_undecodable([b"\xef\xbb\xbfab\x8f"]) == "byte 0x8f on line 1, column 3"  # a BOM is no column
+    assert first_undecodable([b"x\n" * 3, b"y", b"z\n\n", b"ab\x90"]) == "byte 0x90 on line 6, column 3"
+    assert first_undecodable([b"plain\n", "Latiné".encode("cp1252")]) is None
+
+
+def test_an_undecodable_byte_beyond_the_first_64_kib_is_placed_too(tmp_path):
+    rows = [[f"E{k}", "2", "White", "F", "50000", "", "12", ""] for k in range(3000)]
+    path = tmp_path / "late.csv"
+    body = csv_text(rows).encode("utf-8")
+    assert len(body) > 64 * 1024
+    path.write_bytes(body + b"E-x,2,White,F,5\x810000,,12,\n")
+    issue = only_issue(check_extract(path, parallel=False))
+    assert issue.value == "byte 0x81 on line 3,002, column 16"
+    assert "late.csv: found byte 0x81 on line 3,002, column 16; expected text in UTF-8 or Windows-1252" in issue.message
+
+
+def test_a_windows_1252_file_with_an_undefined_byte_later_on_is_refused_not_a_traceback(tmp_path):
+    rows = [[f"Zoë-{k}", "2", "Latiné", "F", "50000", "", "12", ""] for k in range(3000)]
+    path = tmp_path / "cp1252.csv"
+    path.write_bytes(csv_text(rows).encode("cp1252") + "Zoë,2,White,F,1".encode("cp1252") + b"\x8d,,12,\n")
+    issue = only_issue(check_extract(path, parallel=False))
+    assert issue.code == "unknown_encoding" and issue.value == "byte 0x8d on line 3,002, column 16"
 
 
 def test_binary_junk_is_refused_as_not_text(tmp_path):
@@ -168,7 +199,28 @@ def test_a_missing_required_column_suggests_the_closest_header(write_csv):
     header = [h if h != "Annual Compensation" else "Anual Compensaton" for h in HEADER]
     issue = only_issue(check_extract(write_csv(csv_text(ROWS, header))))
     assert issue.code == "missing_column" and "closest header in the file: 'Anual Compensaton'" in issue.message
-    assert "--map compensation=" in issue.message
+    assert "--map" not in issue.message  # the message serves the browser too; the CLI adds its own hint
+
+
+def test_the_closest_header_offered_is_never_another_fields_column(write_csv, capsys):
+    from employers.client.cli import main
+
+    header = [h if h != "Annual Compensation" else "Base Salary 2026" for h in HEADER]
+    path = write_csv(csv_text(ROWS, header))
+    issue = only_issue(check_extract(path))
+    assert "closest header in the file: 'Base Salary 2026'" in issue.message  # not 'Annual Hours'
+    assert main(["check", str(path)]) == 2
+    assert 'Say which column it is with --map compensation="HEADER"' in capsys.readouterr().out
+
+
+def test_two_columns_for_one_field_are_refused_and_the_cli_says_how_to_choose(write_csv, capsys):
+    from employers.client.cli import main
+
+    path = write_csv(csv_text([r + ["1"] for r in ROWS], HEADER + ["Salary"]))
+    issue = only_issue(check_extract(path))
+    assert issue.code == "ambiguous_column" and issue.detail == "say which one to use"
+    assert main(["check", str(path)]) == 2
+    assert 'Say which column it is with --map compensation="HEADER"' in capsys.readouterr().out
 
 
 def test_a_hire_date_column_explains_that_tenure_in_months_is_needed(write_csv):
@@ -258,3 +310,23 @@ def test_an_extract_whose_every_row_is_left_out_cannot_be_sealed(write_csv):
     result = check_extract(write_csv(csv_text(rows)))
     (issue,) = errors_of(result, "no_rows_used")
     assert result.status == "errors" and "4 rows, every one left out" in issue.message
+
+
+NEAR_MISSES = [("gender", "Mael", "Male"), ("gender", "Femlae", "Female"), ("race_ethnicity", "Whtie", "White"),
+               ("race_ethnicity", "Hispnaic", "Hispanic or Latino"), ("job_category", "Techincians", "3 Technicians")]
+NOT_SPELLINGS = [("race_ethnicity", "Martian"), ("race_ethnicity", "Mixed"), ("gender", "Agender"), ("gender", "Robot"),
+                 ("job_category", "Engineer"), ("race_ethnicity", "Klingon")]
+
+
+@pytest.mark.parametrize(("dimension", "text", "label"), NEAR_MISSES)
+def test_a_near_miss_is_offered_its_category(dimension, text, label):
+    from employers.client.aliases import aliases_for
+
+    assert aliases_for().suggest_value(dimension, text) == label
+
+
+@pytest.mark.parametrize(("dimension", "text"), NOT_SPELLINGS)
+def test_a_word_that_spells_no_category_is_offered_nothing(dimension, text):
+    from employers.client.aliases import aliases_for
+
+    assert aliases_for().suggest_value(dimension, text) is None

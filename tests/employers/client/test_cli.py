@@ -98,6 +98,36 @@ def test_the_xlsx_template_filled_in_passes_the_check(capsys, tmp_path):
     assert code == 0 and "sheet 'Employees'" in out
 
 
+def test_the_template_format_follows_the_file_name(capsys, tmp_path):
+    code, out = run(capsys, "template", "--out", str(tmp_path / "mine.csv"))
+    assert code == 0 and f"Wrote {tmp_path / 'mine.csv'}" in out
+    assert (tmp_path / "mine.csv").read_text().strip() == ",".join(HEADER)  # text, not zip bytes
+    assert (tmp_path / "mine.README.txt").exists()
+    code, _ = run(capsys, "template", "--out", str(tmp_path / "MINE.XLSX"))
+    assert code == 0 and (tmp_path / "MINE.XLSX").read_bytes()[:4] == b"PK\x03\x04"
+
+
+def test_a_template_name_that_contradicts_the_format_is_refused(capsys, tmp_path):
+    code, out = run(capsys, "template", "--format", "xlsx", "--out", str(tmp_path / "x.csv"))
+    assert code == 2
+    assert "--format xlsx but x.csv is named .csv; use --out x.xlsx, or leave out --format" in out
+    assert not (tmp_path / "x.csv").exists()
+
+
+def test_a_template_name_without_a_known_extension_is_refused(capsys, tmp_path):
+    code, out = run(capsys, "template", "--out", str(tmp_path / "payroll.txt"))
+    assert code == 2 and "payroll.txt has '.txt'; name the template .xlsx" in out and "--out payroll.xlsx" in out
+    code, out = run(capsys, "template", "--format", "csv", "--out", str(tmp_path / "payroll"))
+    assert code == 2 and "payroll has no extension" in out and "--out payroll.csv" in out
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_template_format_alone_names_the_default_file(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert run(capsys, "template", "--format", "csv")[0] == 0
+    assert (tmp_path / "talent-compact-template.csv").read_text().startswith("Employee ID,")
+
+
 def test_a_boston_workbook_is_summarised_and_an_empty_one_exits_1(capsys):
     from tests.employers.client.samples import TEMPLATES
 

@@ -34,8 +34,12 @@ def test_seal_then_submit_stores_a_version_and_saves_a_receipt(setup, capsys):
     assert envelope["version"] == 1 and "Annual Compensation" not in sealed.read_text()
     receipt = setup["tmp"] / "receipt.json"
     code = main(["submit", str(sealed), "--url", setup["url"], "--api-key", setup["api_key"], "--receipt", str(receipt)])
-    assert code == 0, capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert code == 0, out
     assert json.loads(receipt.read_text())["version"] == 1
+    stored = SealedSubmission.objects.get()
+    local = stored.received_at.astimezone()  # this computer's time zone, not UTC's ISO form
+    assert f"received {local.day} {local:%B %Y, %H:%M} {local.tzname()}." in out and "+00:00" not in out
     assert SealedSubmission.objects.get().masked_sha256 == envelope["masked_sha256"]
     # The same file again is a replay of version 1 and is refused.
     assert main(["submit", str(sealed), "--url", setup["url"], "--api-key", setup["api_key"]]) == 1

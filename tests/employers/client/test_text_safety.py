@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from employers.client.aliases import _parse, alias_key, aliases_for
-from employers.client.sanitise import for_csv_cell, for_terminal
+from employers.client.sanitise import for_csv_cell, for_path, for_terminal
 from protocol.taxonomy import TAXONOMY_DIR, load
 
 
@@ -19,6 +21,46 @@ def test_terminal_text_has_control_and_bidi_characters_escaped():
 
 def test_terminal_text_is_cut_to_a_readable_length():
     assert for_terminal("x" * 500) == "x" * 80 + "\u2026"
+
+
+LONG_DIR = "/home/payroll/shared/Human Resources/Compensation/2026 pay-equity compact/december/"
+
+
+def test_a_long_path_is_shortened_in_its_directory_never_in_the_file_name():
+    path = LONG_DIR + "acme-payroll-extract-final-v3.csv"
+    assert for_path(path) == "\u2026/2026 pay-equity compact/december/acme-payroll-extract-final-v3.csv"
+    assert for_path("C:\\Users\\hr\\" + "x" * 70 + "\\payroll.csv") == "\u2026\\payroll.csv"
+    assert for_path("/tmp/payroll.csv") == "/tmp/payroll.csv"
+    name = "payroll-" + "very-long-" * 12 + "name.csv"
+    assert for_path(name) == name and for_path("/data/" + name) == "\u2026/" + name
+    assert for_path("/d/\x1b[2Jx" + "y" * 90 + ".csv").startswith("\u2026/\\x1b[2Jx")  # still escaped
+
+
+@given(st.lists(st.text(st.characters(blacklist_characters="/\\", blacklist_categories=("Cc", "Cf", "Zl", "Zp", "Cs")),
+                        min_size=1, max_size=30), min_size=1, max_size=8))
+def test_a_shortened_path_ends_with_the_whole_file_name_and_fits_unless_the_name_alone_does_not(parts):
+    path = "/".join(parts)
+    shown = for_path(path)
+    assert shown.endswith(parts[-1])
+    if len(path) <= 80:
+        assert shown == path
+    else:
+        assert shown.startswith("\u2026")
+        assert len(shown) <= max(81, len(parts[-1]) + 2)
+        assert path.endswith(shown[1:])  # a true tail of the path, starting at a separator (or the name)
+
+
+def test_a_message_about_a_file_deep_in_folders_names_the_whole_file(tmp_path, capsys):
+    from employers.client.cli import main
+
+    deep = tmp_path / ("quarterly-reports-" * 3) / "human-resources-compensation"
+    deep.mkdir(parents=True)
+    path = deep / "acme-december-payroll-extract.csv"
+    path.write_text("")
+    assert main(["check", str(path)]) == 2
+    out = capsys.readouterr().out
+    assert len(str(path)) > 80 and "/acme-december-payroll-extract.csv: cannot be checked." in out
+    assert "acme-december-payroll-extract.csv: found an empty file" in out
 
 
 @pytest.mark.parametrize("text", ["=1+1", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\tx", "\rx", "  =HYPERLINK(1)"])

@@ -3,11 +3,13 @@
 // an unreadable file gives status "unusable" with one issue saying why; row and cell problems
 // give errors; any error blocks sealing.
 
-import { checkPeople, columnMapResolve } from "./extract.js";
+import { checkPeople, columnMapResolve, columnsRecognised } from "./extract.js";
 import { Issue, IssueLog, clean } from "./issues.js";
+import { forPath } from "./text.js";
 import {
   HEADER_SEARCH_ROWS, Unusable, findHeader, openWorkbook, pyRepr, readSheetTable, readTextTable, sheetRows, sniffKind, unusable,
 } from "./sources.js";
+import { totalsFromCells, totalsFromRows } from "./totals.js";
 import { SHEET_NAMES, checkWorkbook, workbookSheets } from "./workbook.js";
 
 export class CheckResult {
@@ -56,7 +58,10 @@ function fromTable(table, aliases, overrides, log) {
     columns = columnMapResolve({ headers: table.headers, aliases, overrides, file: table.file,
       sheet: table.sheet === null ? null : clean(table.sheet) });
   } catch (exc) {
-    if (exc instanceof Unusable) exc.headers = table.headers; // so that the page can offer a choice
+    if (exc instanceof Unusable) { // so that the page can offer a choice, keeping what it found
+      exc.headers = table.headers;
+      exc.found = columnsRecognised({ headers: table.headers, aliases, overrides });
+    }
     throw exc;
   }
   const checked = checkPeople(table, columns, aliases, log);
@@ -73,6 +78,7 @@ function fromTable(table, aliases, overrides, log) {
     blank_rows: checked.blankRows, people: checked.rowsUsed,
     headcount_by_job_gender: byJobGender(checked.people.job, checked.people.gender, aliases.taxonomy),
     columns: Object.fromEntries(Object.entries(columns.headers).map(([f, h]) => [f, clean(h)])),
+    totals: totalsFromRows(checked.people, aliases.taxonomy),
   };
   const result = new CheckResult({ file: table.file, taxonomy: aliases.taxonomy.name, log, summary, people: checked.people, columnMap: columns });
   result.headers = table.headers;
@@ -91,6 +97,7 @@ function checkWorkbookFile(bytes, file, aliases, overrides, log, maxRows) {
     const summary = {
       kind: "workbook", layout: checked.layout, sheet: null, rows_read: 0, rows_used: 0, rows_excluded: 0, excluded: {},
       blank_rows: 0, people: checked.cells.headcount.reduce((a, b) => a + b, 0), headcount_by_job_gender: byJg, columns: {},
+      totals: totalsFromCells(checked.cells, tax),
     };
     return new CheckResult({ file, taxonomy: tax.name, log, summary, cells: checked.cells });
   }
@@ -114,7 +121,7 @@ function checkWorkbookFile(bytes, file, aliases, overrides, log, maxRows) {
 
 // check_extract for the bytes of a file the user picked. ``overrides``: {field: header}.
 export function checkFile(bytes, name, aliases, overrides = {}) {
-  const file = clean(name);
+  const file = forPath(name);
   const log = new IssueLog();
   const maxRows = Number(aliases.taxonomy.bounds.max_employees_per_employer);
   try {
@@ -126,6 +133,7 @@ export function checkFile(bytes, name, aliases, overrides = {}) {
     single.add(exc.issue);
     const result = new CheckResult({ file, taxonomy: aliases.taxonomy.name, log: single });
     result.headers = exc.headers || null;
+    result.found = exc.found || {};
     return result;
   }
 }

@@ -73,7 +73,7 @@ export function columnMapResolve({ headers, aliases, overrides = {}, file, sheet
     if (found.length > 1) {
       const names = found.map((i) => `'${clean(headers[i])}'`).join(" and ");
       throw unusable(file, "ambiguous_column", `one column for ${field}`,
-        { sheet, value: `columns ${names}`, detail: `choose one with --map ${field}="HEADER"` });
+        { sheet, value: `columns ${names}`, detail: "say which one to use" });
     }
     positions.set(field, found[0]);
   }
@@ -89,15 +89,37 @@ export function columnMapResolve({ headers, aliases, overrides = {}, file, sheet
   return { positions: byField, headers: headersByField };
 }
 
+// What the page can still say about the columns when column_map_resolve refuses them: each
+// field whose column is known (chosen on the page, or the one header its aliases match), so
+// that the column chooser keeps what it found and asks only for the rest.
+export function columnsRecognised({ headers, aliases, overrides = {} }) {
+  const found = {};
+  const taken = new Set();
+  for (const [field, header] of Object.entries(overrides)) {
+    const position = positionOf(header, headers);
+    if (position !== null && !taken.has(position)) {
+      found[field] = headers[position];
+      taken.add(position);
+    }
+  }
+  const candidates = new Map();
+  headers.forEach((header, i) => {
+    const field = header ? aliases.fieldOfHeader(header) : null;
+    if (field && !(field in found) && !taken.has(i)) candidates.set(field, [...(candidates.get(field) || []), i]);
+  });
+  for (const [field, at] of candidates) if (at.length === 1) found[field] = headers[at[0]];
+  return found;
+}
+
 function missingColumn(field, headers, aliases, file, sheet) {
   const spec = aliases.column(field);
   const present = headers.map((h) => aliases.unsupportedByKey.get(aliasKey(h))).filter((u) => u && u.instead === field);
   let detail;
   if (present.length) detail = present[0].message;
   else {
-    const closest = aliases.suggestColumn(field, headers);
-    const hint = closest ? `closest header in the file: '${clean(closest)}'; ` : "";
-    detail = `${hint}name the column with --map ${field}="HEADER"`;
+    // A header that is another field's own name is that field's column, not a lead.
+    const closest = aliases.suggestColumn(field, headers.filter((h) => !aliases.fieldOfHeader(h)));
+    detail = closest ? `closest header in the file: '${clean(closest)}'` : null;
   }
   const examples = spec.aliases.slice(0, 4).map((a) => `'${a}'`).join(", ");
   return unusable(file, "missing_column", `a column for ${spec.label} (${examples}, ...)`,
@@ -130,11 +152,11 @@ class Rows {
       for (const i of rows) if (this.reason[i] === 0) this.reason[i] = this.reasons.length - 1;
     }
     const sheet = this.table.sheet === null ? null : clean(this.table.sheet);
-    const examples = rows.slice(0, EXAMPLES_PER_KIND).map((i) => new Issue({
+    const make = (i) => new Issue({
       severity, code, file: this.table.file, sheet, row: this.table.rowNumbers[i], column: clean(column), expected,
       value: values === null ? null : shown(values[i]), detail: typeof detail === "function" ? detail(i) : detail,
-    }));
-    this.log.addMany(examples, rows.length);
+    });
+    this.log.addMany(rows.slice(0, EXAMPLES_PER_KIND).map(make), rows.length, { length: rows.length, at: (k) => make(rows[k]) });
   }
 }
 
@@ -315,4 +337,5 @@ function mergeLog(log, other) {
     }
   }
   for (const [kind, c] of other.counts) log.counts.set(kind, (log.counts.get(kind) || 0) + c);
+  log.everything.push(...other.everything);
 }

@@ -1,20 +1,21 @@
 // The employer's browser page: choose a file, check it, seal it, submit it, keep the receipt;
 // after publication, compare the file with the release. Everything from the file is put on the
 // page with textContent (never as HTML), and the only requests are to this origin: the rule
-// files, the cycle key, the sealed envelope, the receipt and the public release.
+// files, the cycle key, the sealed envelope, the public release, and then the confirmation page.
 
 import { checkFile } from "./check.js";
-import { compareTables } from "./compare.js";
+import { issuesCsv } from "./issues.js";
+import { GROUPS, compareCsv, compareTables } from "./compare.js";
 import { Layout } from "./layout.js";
 import { rulesLoad } from "./rules.js";
 import { fingerprint, fingerprintDisplay, fromBase64, seal, x25519Supported } from "./sealing.js";
+import { groupedDollars, groupedHundredths, totalsLines } from "./totals.js";
 import { vectorFrom } from "./vector.js";
 
 const config = JSON.parse(document.getElementById("browser-config").textContent);
 const $ = (id) => document.getElementById(id);
 const state = { rules: null, layout: null, layoutId: null, result: null, fileName: null, busy: false };
 const MAX_ISSUES_SHOWN = 1000;
-const SUMMARY_ITEMS = 10;
 
 function el(tag, text = null, attrs = {}) {
   const node = document.createElement(tag);
@@ -83,9 +84,50 @@ function renderIssues(result) {
   }));
   const total = result.errorCount + result.warningCount;
   $("issues-note").textContent = total > shownIssues.length
-    ? `${plural(total, "problem")} in all; the first ${shownIssues.length.toLocaleString("en-US")} are listed (at most 200 of each kind).`
+    ? `${plural(total, "problem")} in all; the first ${shownIssues.length.toLocaleString("en-US")} are listed (at most 200 of each kind). The download has every one.`
     : "";
+  $("issues-download").textContent = `Download all ${plural(total, "problem")} (CSV)`;
+  $("kinds-table").querySelector("tbody").replaceChildren(...["error", "warning"].flatMap((severity) =>
+    result.log.kindSummary(severity).map(({ what, count, unit }) => {
+      const tr = el("tr");
+      tr.append(el("td", severity, { class: `sev-${severity}` }), el("th", what, { scope: "row" }),
+        el("td", plural(count, unit), { class: "num" }));
+      return tr;
+    })));
+  // A file that could not be read has one problem: the kinds and the download add nothing.
+  $("kinds-table").hidden = $("issues-download").hidden = result.status === "unusable";
   $("issues-block").hidden = result.issues.length === 0;
+}
+
+// The whole list of problems as a CSV, made when asked for (it can hold millions of rows).
+function downloadIssues() {
+  const result = state.result;
+  if (!result) return;
+  const url = URL.createObjectURL(new Blob([issuesCsv(result.log.all())], { type: "text/csv;charset=utf-8" }));
+  const link = el("a", null, { href: url, download: `problems-${result.file.replace(/\.[^.]*$/, "")}.csv` });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+// The error summary: one line per kind of error, with its count and a link to its first row
+// in the table; a kind of one is its own message.
+function errorSummaryItems(result) {
+  const target = (issue) => {
+    const k = issue ? result.issues.indexOf(issue) : -1;
+    return k >= 0 && k < MAX_ISSUES_SHOWN ? `issue-${k}` : null;
+  };
+  const items = result.log.kindSummary("error").map(({ what, count, example, unit }) => {
+    if (count === 1 && example) return { label: example.message, target: target(example) };
+    const first = example ? [example.cell ? `cell ${example.cell}` : example.row !== null ? `row ${example.row}` : null,
+      example.value !== null ? `found ${example.value}` : null].filter(Boolean).join(", ") : "";
+    return { label: `${what}: ${plural(count, unit)}${first ? ` (first: ${first})` : ""}`, target: target(example) };
+  });
+  if (result.warningCount) {
+    items.push({ label: `Also ${plural(result.warningCount, "warning")}: accepted, but look at them in the list of problems.`, target: "issues-title" });
+  }
+  return items;
 }
 
 function renderPreview(result) {
@@ -102,6 +144,28 @@ function renderPreview(result) {
   });
   table.querySelector("tbody").replaceChildren(...rows);
   $("preview-block").hidden = false;
+}
+
+// The reconciliation totals (check's "Totals to reconcile with payroll"), one row per gender.
+function renderTotals(result) {
+  const s = result.summary;
+  const rows = s.kind === "extract";
+  const heads = ["", "People", "Compensation", "Performance pay", ...(rows ? ["Receiving it"] : []), "Tenure (months)"];
+  const head = el("tr");
+  head.append(...heads.map((h, k) => el(k ? "th" : "td", h, k ? { scope: "col", class: "num" } : {})));
+  $("totals-table").querySelector("thead").replaceChildren(head);
+  $("totals-table").querySelector("tbody").replaceChildren(...totalsLines(s.totals).map((line) => {
+    const tr = el("tr", null, line.label === "Total" ? { class: "total" } : {});
+    tr.append(el("th", line.label, { scope: "row" }), el("td", line.people.toLocaleString("en-US"), { class: "num" }),
+      el("td", groupedDollars(line.compensation), { class: "num" }), el("td", groupedDollars(line.performance_pay), { class: "num" }),
+      ...(rows ? [el("td", line.performance_pay_recipients.toLocaleString("en-US"), { class: "num" })] : []),
+      el("td", groupedHundredths(line.tenure_months), { class: "num" }));
+    return tr;
+  }));
+  $("totals-note").textContent = rows
+    ? `Of the ${plural(s.rows_used, "row")} used; ${s.rows_excluded ? `${plural(s.rows_excluded, "row")} left out ${s.rows_excluded === 1 ? "is" : "are"} not in these totals` : "no row was left out"}. Compare them with your payroll system's totals for the same people.`
+    : "From the workbook's data sheets (not its Totals Check sheet). Compare them with your payroll system's totals.";
+  $("totals-block").hidden = false;
 }
 
 function renderFacts(result) {
@@ -127,7 +191,6 @@ async function checkChosenFile() {
   // A new file starts over: nothing from the previous check or receipt stays on show.
   $("results").hidden = true;
   if ($("seal-section")) $("seal-section").hidden = true;
-  if ($("receipt-block")) $("receipt-block").hidden = true;
   if ($("compare-output")) $("compare-output").replaceChildren();
   state.result = null;
   state.overrides = {};
@@ -160,8 +223,10 @@ async function runCheck() {
     $("check-summary").textContent = `${result.file} could not be read.`;
     $("check-facts").replaceChildren();
     $("preview-block").hidden = true;
+    $("totals-block").hidden = true;
   } else {
     renderFacts(result);
+    renderTotals(result);
     renderPreview(result);
     $("check-summary").textContent = result.ok
       ? `${result.file}: no errors${result.warningCount ? `, ${plural(result.warningCount, "warning")}` : ""}. ${plural(result.summary.people, "person", "people")} will count.`
@@ -179,13 +244,14 @@ async function runCheck() {
   }
   if (seal) seal.hidden = true;
   setStatus("");
-  const errors = result.issues.map((issue, k) => ({ issue, k })).filter(({ issue }) => issue.severity === "error");
-  showProblems(
-    result.status === "unusable" ? "The file cannot be checked:" : `${plural(result.errorCount, "error")} must be fixed before sealing:`,
-    errors.slice(0, SUMMARY_ITEMS).map(({ issue, k }) => ({ label: issue.message, target: k < MAX_ISSUES_SHOWN ? `issue-${k}` : null }))
-      .concat(errors.length > SUMMARY_ITEMS ? [{ label: `…and more: see the table of problems below.`, target: null }] : [])
-      .concat(result.status === "unusable" && result.headers ? [{ label: "Choose which column is which", target: "columns-title" }] : []),
-  );
+  if (result.status === "unusable") {
+    showProblems("The file cannot be checked:", [{ label: result.issues[0].message, target: "issue-0" }]
+      .concat(result.headers ? [{ label: "Choose which column is which, below", target: "columns-title" }] : []));
+    return;
+  }
+  const kinds = result.log.kindSummary("error").length;
+  showProblems(`${plural(result.errorCount, "error")}${kinds > 1 ? ` of ${kinds} kinds` : ""} must be fixed before sealing:`,
+    errorSummaryItems(result));
 }
 
 // The browser's form of the client's --map: a choice of the file's columns for each field.
@@ -195,11 +261,13 @@ function renderColumns(result) {
     block.hidden = true;
     return;
   }
-  const found = result.columnMap ? result.columnMap.headers : {};
+  // A refused mapping still knows the columns it recognised: only the others read "Not found".
+  const found = result.columnMap ? result.columnMap.headers : (result.found || {});
   const fields = state.rules.columns.map((spec) => {
     const id = `column-${spec.field}`;
     const select = el("select", null, { id, name: spec.field });
-    select.append(el("option", found[spec.field] ? `Found: ${found[spec.field]}` : "Not found", { value: "" }));
+    const missing = spec.required ? "Not found: choose its column" : "Not found (optional)";
+    select.append(el("option", found[spec.field] ? `Found: ${found[spec.field]}` : missing, { value: "" }));
     const seen = new Set();
     for (const header of result.headers) {
       if (!header || seen.has(header)) continue;
@@ -285,38 +353,74 @@ async function sealAndSubmit() {
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
     });
     if (response.status !== 201) throw new Error(body?.detail || `The service refused the submission (${response.status}).`);
-    showReceipt(body);
+    showReceipt(body); // the button stays disabled while the receipt opens: no second version by a second click
   } catch (exc) {
     setStatus("");
     showProblems(exc.message || String(exc));
-  } finally {
     state.busy = false;
     $("submit-button").disabled = false;
   }
 }
 
+// The confirmation page of the version just received is its printable receipt.
 function showReceipt(receipt) {
-  setStatus(`Version ${receipt.version} received.`);
-  $("receipt-text").textContent = `Version ${receipt.version} of ${receipt.employer} was received at ${receipt.received_at}` +
-    `${receipt.late ? " (late)" : ""}. Vector hash ${receipt.masked_sha256.slice(0, 16)}…`;
-  const link = $("receipt-download");
-  if (link.dataset.url) URL.revokeObjectURL(link.dataset.url);
-  const url = URL.createObjectURL(new Blob([JSON.stringify(receipt, null, 2)], { type: "application/json" }));
-  link.href = url;
-  link.dataset.url = url;
-  link.setAttribute("download", `receipt-${receipt.cycle}-v${receipt.version}.json`);
-  $("receipt-block").hidden = false;
-  $("next-version").textContent = String(receipt.version + 1);
-  $("fingerprint-ok").checked = false;
-  const tbody = $("history").querySelector("tbody");
-  if (tbody.querySelector("td[colspan]")) tbody.replaceChildren();
-  const tr = el("tr");
-  const server = el("a", `receipt v${receipt.version}`, { href: config.receipt_url.replace("{version}", receipt.version) });
-  const cell = el("td");
-  cell.append(server);
-  tr.append(el("td", receipt.version, { class: "num" }), el("td", receipt.received_at), el("td", "session"), cell);
-  tbody.prepend(tr);
-  $("receipt-title").focus();
+  setStatus(`Version ${receipt.version} received. Opening its receipt…`);
+  window.location.assign(config.submission_url.replace("{version}", String(receipt.version)));
+}
+
+// The published release, downloaded once per page (a click after the first reuses it), with
+// its progress in the status line.
+function releaseGet() {
+  if (!state.release) {
+    state.release = releaseDownload().catch((exc) => {
+      state.release = null; // a failed download is tried again on the next click
+      throw exc;
+    });
+  }
+  return state.release;
+}
+
+async function releaseDownload() {
+  setStatus("Downloading the published release…");
+  const response = await fetch(config.release_url, { credentials: "same-origin", headers: { Accept: "application/json" } });
+  if (!response.ok) {
+    let body = null;
+    try {
+      body = await response.json();
+    } catch {
+      body = null;
+    }
+    throw new Error(body?.detail || `The release could not be fetched (${response.status}).`);
+  }
+  const total = Number(response.headers.get("Content-Length")) || 0;
+  const progress = $("compare-progress");
+  progress.hidden = false;
+  if (total) progress.max = total;
+  else progress.removeAttribute("value");
+  const chunks = [];
+  let received = 0;
+  const reader = response.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    received += value.length;
+    if (total) progress.value = received;
+    const kb = (n) => `${Math.round(n / 1024).toLocaleString("en-US")} KB`;
+    setStatus(total ? `Downloading the published release: ${kb(received)} of ${kb(total)}…` : `Downloading the published release: ${kb(received)}…`);
+  }
+  progress.hidden = true;
+  const bytes = new Uint8Array(received);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.length;
+  }
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    throw new Error("The release could not be read (it is not JSON). Try again later.");
+  }
 }
 
 async function compareWithRelease() {
@@ -326,18 +430,39 @@ async function compareWithRelease() {
     showProblems("Check a file without errors first; the comparison uses the file you chose.", [{ label: "Choose your payroll extract", target: "extract" }]);
     return;
   }
-  setStatus("Fetching the published release…");
-  const { response, body } = await fetchJson(config.release_url);
-  if (!response.ok || !body) {
+  if (state.busy) return;
+  state.busy = true;
+  $("compare-button").disabled = true;
+  let release;
+  try {
+    release = await releaseGet();
+  } catch (exc) {
+    $("compare-progress").hidden = true;
     setStatus("");
-    showProblems(body?.detail || `The release could not be fetched (${response.status}).`);
+    showProblems(exc.message || String(exc));
     return;
+  } finally {
+    state.busy = false;
+    $("compare-button").disabled = false;
   }
-  const sections = compareTables(result, body, state.rules.taxonomy, { industry: config.industry, size_band: config.size_band });
+  const sections = compareTables(result, release, state.rules.taxonomy, { industry: config.industry, size_band: config.size_band });
+  state.comparison = sections;
   const out = $("compare-output");
-  out.replaceChildren(...sections.map(renderComparison));
-  setStatus(`Compared ${result.file} with the ${body.cycle} release.`);
+  out.replaceChildren(...(sections.length ? sections.map(renderComparison)
+    : [el("p", "The release has no table by job category and gender for your cohorts.", { class: "muted" })]));
+  $("compare-download").hidden = !sections.length;
+  setStatus(`Compared ${result.file} with the ${release.cycle} release.`);
   $("step-compare").focus();
+}
+
+function downloadComparison() {
+  if (!state.comparison) return;
+  const url = URL.createObjectURL(new Blob([compareCsv(state.comparison)], { type: "text/csv;charset=utf-8" }));
+  const link = el("a", null, { href: url, download: `comparison-${config.cycle}.csv` });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
 function renderComparison(section) {
@@ -345,17 +470,24 @@ function renderComparison(section) {
   wrap.append(el("h3", section.title, { id: section.id }));
   const scroll = el("div", null, { class: "scroll", tabindex: "0", role: "region", "aria-labelledby": section.id });
   const table = el("table", null, { class: "compare" });
-  const head = el("tr");
-  for (const h of section.columns) head.append(el("th", h.label, { scope: "col", class: h.num ? "num" : "" }));
+  const top = el("tr");
+  top.append(el("th", section.heading, { scope: "col", rowspan: "2" }),
+    ...GROUPS.map((g) => el("th", g.label, { scope: "colgroup", colspan: String(g.columns.length), class: "group" })));
+  const second = el("tr");
+  for (const g of GROUPS) {
+    for (const c of g.columns) second.append(el("th", c.label, { scope: "col", class: ["num", c.mine ? "mine" : "", c.gap ? "gap" : ""].filter(Boolean).join(" ") }));
+  }
   const thead = el("thead");
-  thead.append(head);
+  thead.append(top, second);
+  const columns = GROUPS.flatMap((g) => g.columns);
   const tbody = el("tbody");
   for (const row of section.rows) {
     const tr = el("tr");
-    row.forEach((value, k) => {
-      const column = section.columns[k];
-      const cls = [column.num ? "num" : "", column.mine ? "mine" : "", value === "suppressed" ? "suppressed" : ""].filter(Boolean).join(" ");
-      tr.append(el(k === 0 ? "th" : "td", value, k === 0 ? { scope: "row" } : { class: cls }));
+    tr.append(el("th", row.label, { scope: "row" }));
+    row.values.forEach((value, k) => {
+      const column = columns[k];
+      const cls = ["num", column.mine ? "mine" : "", column.gap ? "gap" : "", value === "suppressed" ? "suppressed" : ""].filter(Boolean).join(" ");
+      tr.append(el("td", value, { class: cls }));
     });
     tbody.append(tr);
   }
@@ -381,6 +513,10 @@ function guard(action) {
 $("file-form").addEventListener("submit", guard(checkChosenFile));
 $("extract").addEventListener("change", guard(checkChosenFile));
 $("columns-form").addEventListener("submit", guard(checkWithColumns));
+$("issues-download").addEventListener("click", guard(downloadIssues));
 if ($("seal-form")) $("seal-form").addEventListener("submit", guard(sealAndSubmit));
-if ($("compare-form")) $("compare-form").addEventListener("submit", guard(compareWithRelease));
+if ($("compare-form")) {
+  $("compare-form").addEventListener("submit", guard(compareWithRelease));
+  $("compare-download").addEventListener("click", guard(downloadComparison));
+}
 document.body.dataset.ready = "true";

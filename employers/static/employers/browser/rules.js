@@ -7,6 +7,7 @@ import { aliasKey, closeMatch, ratio } from "./text.js";
 
 export const DIMENSIONS = ["job_category", "race_ethnicity", "gender"];
 const SUGGESTION_CUTOFF = 0.6;
+const VALUE_SUGGESTION_CUTOFF = 0.75; // aliases.VALUE_SUGGESTION_CUTOFF: only near misses get a "did you mean"
 
 export class Taxonomy {
   constructor(raw) {
@@ -90,7 +91,7 @@ export class Aliases {
 
   suggestValue(d, text) {
     const candidates = this.valueByKey[d];
-    const match = closeMatch(aliasKey(text), [...candidates.keys()], SUGGESTION_CUTOFF);
+    const match = closeMatch(aliasKey(text), [...candidates.keys()], VALUE_SUGGESTION_CUTOFF);
     return match === null ? null : this.taxonomy.categories(d)[candidates.get(match)].label;
   }
 

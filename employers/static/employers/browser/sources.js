@@ -4,7 +4,7 @@
 // the row numbers a person sees. Problems that make a file unreadable throw Unusable.
 
 import { Issue, clean } from "./issues.js";
-import { aliasKey, pyStr, pyStrip } from "./text.js";
+import { aliasKey, forPath, grouped, pyStr, pyStrip } from "./text.js";
 
 const SAMPLE_BYTES = 64 * 1024;
 export const HEADER_SEARCH_ROWS = 30;
@@ -77,7 +77,7 @@ export function sniffKind(bytes, name, display) {
     }
     if (![...WORKBOOK_SUFFIXES, ""].includes(suffix)) {
       throw unusable(display, "misnamed_file", "a name ending in .xlsx for an Excel workbook",
-        { value: `an Excel workbook named ${clean(name)}`, detail: "rename it to .xlsx" });
+        { value: `an Excel workbook named ${forPath(name)}`, detail: "rename it to .xlsx" });
     }
     return "workbook";
   }
@@ -116,14 +116,38 @@ function zipNames(bytes) {
   return names;
 }
 
-function decodeCp1252(bytes, display) {
+// csvfile.first_undecodable: the first byte strict Windows-1252 refuses, by line and column as
+// a text editor shows them (the column counts the characters before it on its line, read as
+// UTF-8 where that is UTF-8, else as Windows-1252; a BOM is not a character).
+export function firstUndecodable(bytes) {
+  let lineStart = 0, lines = 0;
   for (let i = 0; i < bytes.length; i++) {
-    if (CP1252_HOLES.has(bytes[i])) {
-      throw unusable(display, "unknown_encoding", "text in UTF-8 or Windows-1252 (Latin-1)", {
-        value: `byte 0x${bytes[i].toString(16).padStart(2, "0")} at offset ${i}`,
-        detail: "save the file again as 'CSV UTF-8'",
-      });
+    const b = bytes[i];
+    if (b === 0x0a) {
+      lines++;
+      lineStart = i + 1;
+    } else if (CP1252_HOLES.has(b)) {
+      let start = bytes.subarray(lineStart, i);
+      if (lines === 0 && start[0] === 0xef && start[1] === 0xbb && start[2] === 0xbf) start = start.subarray(3);
+      let before;
+      try {
+        before = decodeUtf8(start);
+      } catch {
+        before = new TextDecoder("windows-1252").decode(start);
+      }
+      const column = Array.from(before).length + 1;
+      return `byte 0x${b.toString(16).padStart(2, "0")} on line ${grouped(lines + 1)}, column ${grouped(column)}`;
     }
+  }
+  return null;
+}
+
+function decodeCp1252(bytes, display) {
+  const where = firstUndecodable(bytes);
+  if (where !== null) {
+    throw unusable(display, "unknown_encoding", "text in UTF-8 or Windows-1252 (Latin-1)", {
+      value: where, detail: "save the file again as 'CSV UTF-8'",
+    });
   }
   return new TextDecoder("windows-1252").decode(bytes);
 }

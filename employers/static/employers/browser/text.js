@@ -32,6 +32,28 @@ export function forTerminal(text, maxLength = MAX_SHOWN) {
 
 export const clean = (text) => forTerminal(text);
 
+// sanitise.for_csv_cell: a leading = + - @ tab or CR (after spaces) gets a quote prefix.
+export function forCsvCell(text) {
+  const raw = String(text);
+  return /^ *[=+\-@\t\r]/.test(raw) ? "'" + forTerminal(raw, null) : forTerminal(raw, null);
+}
+
+// sanitise.for_path: a long path shortened in its directory part, at a separator, never in the
+// file name (lengths in code points, as Python counts them).
+export function forPath(text, maxLength = MAX_SHOWN) {
+  const raw = Array.from(String(text));
+  if (raw.length <= maxLength) return forTerminal(raw.join(""), null);
+  let cut = -1;
+  raw.forEach((ch, i) => { if (ch === "/" || ch === "\\") cut = i; });
+  const directory = raw.slice(0, cut + 1), name = raw.slice(cut + 1);
+  if (!directory.length) return forTerminal(name.join(""), null);
+  const room = maxLength - name.length - 1;
+  let tail = room > 0 ? directory.slice(directory.length - room) : [];
+  const start = tail.findIndex((ch) => ch === "/" || ch === "\\");
+  tail = start >= 0 ? tail.slice(start) : directory.slice(-1);
+  return forTerminal("\u2026" + tail.join("") + name.join(""), null);
+}
+
 // Python's str() of a float: repr, exponent below 1e-4 and from 1e16.
 export function pyFloat(x) {
   if (Number.isNaN(x)) return "nan";

@@ -4,6 +4,7 @@
 // rationals, the regression's Y from Math.log in IEEE double as the Python client does.
 
 import { rint } from "./decimals.js";
+import { binIndex } from "./histogram.js";
 import { DIMENSIONS } from "./rules.js";
 import { HISTOGRAM_DIMENSION_SETS, LIMBS, QUARTILES, TABLE_DIMENSION_SETS, regressionGroupRegressors, regressionWithinRegressors } from "./layout.js";
 
@@ -15,7 +16,7 @@ export class NotSealable extends Error {}
 
 // Exact per-group sums of integers below 2^52 in magnitude: a float accumulator per group,
 // moved into a BigInt before it could leave the range where doubles are exact.
-class ExactSums {
+export class ExactSums {
   constructor(n) {
     this.small = new Float64Array(n);
     this.big = new Array(n).fill(0n);
@@ -144,16 +145,6 @@ export function vectorFromCells(cells, layout) {
 }
 
 // bin_index: the last k with lower[k] * 100 <= value.
-function binIndex(value, edgesCents) {
-  let lo = 0, hi = edgesCents.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (edgesCents[mid] <= value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo - 1;
-}
-
 export function vectorFromPeople(people, layout) {
   const tax = layout.taxonomy;
   const [, nr, ng] = shape(tax);
