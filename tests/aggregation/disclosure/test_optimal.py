@@ -78,6 +78,9 @@ def solve_with_cuts(one_cohort, **kwargs):
     optimal.Master.add_cut = spy
     try:
         stats: dict = {}
+        # A generous time limit: on a loaded machine the default would end the search early,
+        # and what these tests check (bounds, cuts) does not depend on how long it ran.
+        kwargs.setdefault("time_limit", 600.0)
         out = optimal.optimal_pattern(
             space, entry, levels, cost, incumbent=heuristic, stats=stats, **kwargs
         )
