@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -228,3 +229,23 @@ CELERY_BEAT_SCHEDULE["resume-stalled-release-builds"] = {
     "task": "aggregation.tasks.release_build_resume_stalled",
     "schedule": env.int("RESUME_STALLED_EVERY_SECONDS", default=120),
 }
+
+# --- Hostile clients (issue 17): sign-in lockout, a shared cache, page policies ---------
+# Wrong passwords are counted in the database (django-axes), so every process sees one count:
+# an account is locked for one client address after SIGN_IN_FAILURE_LIMIT failures within
+# SIGN_IN_COOLOFF_MINUTES, and stays locked that long after the last one (compact/sign_in.py).
+INSTALLED_APPS += ["axes"]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]
+AXES_FAILURE_LIMIT = env.int("SIGN_IN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("SIGN_IN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "compact.sign_in.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "compact.sign_in.client_address"
+# Behind N reverse proxies that append to X-Forwarded-For, the client is the Nth from the right.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
