@@ -249,3 +249,15 @@ AXES_LOCKOUT_CALLABLE = "compact.sign_in.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "compact.sign_in.client_address"
 # Behind N reverse proxies that append to X-Forwarded-For, the client is the Nth from the right.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# The throttles find the client the same way: with DRF's default (None) a client could pick
+# its own identity by sending X-Forwarded-For, and so never be throttled.
+REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT
+# Every throttle counts in one cache that all processes share: Redis when CACHE_URL is set
+# (e.g. redis://host:6379/1), otherwise the database cache in the configured database, whose
+# table `migrate` creates (compact/apps.py). Never the per-process local-memory default.
+CACHES = {"default": env.cache("CACHE_URL", default="dbcache://talent_cache")}
+# django-environ lower-cases KEY_PREFIX, TIMEOUT and the like in a redis:// URL, and Django's
+# RedisCache then ignores them; `?key_prefix=compact` in CACHE_URL is meant to count.
+for _option in ("key_prefix", "timeout", "version", "key_function"):
+    if _option in CACHES["default"]:
+        CACHES["default"][_option.upper()] = CACHES["default"].pop(_option)
