@@ -261,3 +261,5 @@ CACHES = {"default": env.cache("CACHE_URL", default="dbcache://talent_cache")}
 for _option in ("key_prefix", "timeout", "version", "key_function"):
     if _option in CACHES["default"]:
         CACHES["default"][_option.upper()] = CACHES["default"].pop(_option)
+# An API key may be given an expiry when it is made, at most this many days ahead.
+API_KEY_MAX_LIFETIME_DAYS = env.int("API_KEY_MAX_LIFETIME_DAYS", default=730)

@@ -13,6 +13,7 @@ from compact.models import CycleState
 from compact.pages import admin_required, cycle_or_404, form_errors, office_required, run_service
 from compact.selectors import cycles_published, cycles_visible, invitations_visible, people_list
 from compact.services import cycles, invitations, people
+from employers.forms import ApiKeyForm
 from employers.selectors import cycle_participation, employers_visible
 from employers.services import organisations
 
@@ -197,8 +198,15 @@ def office_keys(request):
                 raise Http404("No such key")
             run_service(request, lambda: organisations.api_key_revoke(principal=principal, key=key), success=f"Key {key.name} revoked.")
         else:
+            form = ApiKeyForm(request.POST)
+            if not form.is_valid():
+                form_errors(request, form)
+                return redirect("office-keys")
             result = run_service(
-                request, lambda: organisations.office_api_key_create(principal=principal, name=request.POST.get("name", ""))
+                request,
+                lambda: organisations.office_api_key_create(
+                    principal=principal, name=form.cleaned_data["name"], expires_at=form.cleaned_data["expires_on"]
+                ),
             )
             if result is not None:
                 request.session["new_office_key"] = result[1]
@@ -206,5 +214,9 @@ def office_keys(request):
     return render(
         request,
         "compact/office_keys.html",
-        {"keys": request.user.office_api_keys.all(), "new_key": request.session.pop("new_office_key", None)},
+        {
+            "keys": request.user.office_api_keys.all(),
+            "key_form": ApiKeyForm(),
+            "new_key": request.session.pop("new_office_key", None),
+        },
     )
