@@ -21,6 +21,7 @@ from aggregation.selectors import (
 from aggregation.services import releases
 from aggregation.services.resubmission import resubmission_grant
 from compact.access import principal_of
+from compact.content_policy import inline_styles_allowed
 from compact.errors import DomainError, NotFound
 from compact.forms import ResubmissionWindowForm
 from compact.models import Cycle
@@ -63,6 +64,7 @@ def _published(slug: str):
         raise Http404("No published release") from None
 
 
+@inline_styles_allowed
 def public_report(request, slug):
     """The published report, for everyone."""
     release = _published(slug)
@@ -84,6 +86,7 @@ def public_report_pdf(request, slug):
 
 
 @office_required
+@inline_styles_allowed
 def office_review(request, slug):
     """The office's review of the latest release: audit, drill-down to published cells, publish."""
     cycle = cycle_or_404(request, slug)
@@ -187,6 +190,7 @@ def _earlier_headlines(cycle: Cycle) -> list[dict]:
 
 
 @office_required
+@inline_styles_allowed
 def office_draft_report(request, slug):
     """The draft release rendered as the public will see it, for review."""
     cycle = cycle_or_404(request, slug)

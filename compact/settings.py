@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -234,3 +235,41 @@ CELERY_BEAT_SCHEDULE["resume-stalled-release-builds"] = {
     "task": "aggregation.tasks.release_build_resume_stalled",
     "schedule": env.int("RESUME_STALLED_EVERY_SECONDS", default=120),
 }
+
+# --- Hostile clients (issue 17): sign-in lockout, a shared cache, page policies ---------
+# Wrong passwords are counted in the database (django-axes), so every process sees one count:
+# an account is locked for one client address after SIGN_IN_FAILURE_LIMIT failures within
+# SIGN_IN_COOLOFF_MINUTES, and stays locked that long after the last one (compact/sign_in.py).
+INSTALLED_APPS += ["axes"]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]
+AXES_FAILURE_LIMIT = env.int("SIGN_IN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("SIGN_IN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "compact.sign_in.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "compact.sign_in.client_address"
+# Behind N reverse proxies that append to X-Forwarded-For, the client is the Nth from the right.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# The throttles find the client the same way: with DRF's default (None) a client could pick
+# its own identity by sending X-Forwarded-For, and so never be throttled.
+REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT
+# Every throttle counts in one cache that all processes share: Redis when CACHE_URL is set
+# (e.g. redis://host:6379/1), otherwise the database cache in the configured database, whose
+# table `migrate` creates (compact/apps.py). Never the per-process local-memory default.
+CACHES = {"default": env.cache("CACHE_URL", default="dbcache://talent_cache")}
+# django-environ lower-cases KEY_PREFIX, TIMEOUT and the like in a redis:// URL, and Django's
+# RedisCache then ignores them; `?key_prefix=compact` in CACHE_URL is meant to count.
+for _option in ("key_prefix", "timeout", "version", "key_function"):
+    if _option in CACHES["default"]:
+        CACHES["default"][_option.upper()] = CACHES["default"].pop(_option)
+# An API key may be given an expiry when it is made, at most this many days ahead.
+API_KEY_MAX_LIFETIME_DAYS = env.int("API_KEY_MAX_LIFETIME_DAYS", default=730)
+# Every page gets a Content-Security-Policy (this origin only, no inline script) and a
+# Permissions-Policy denying camera, microphone, geolocation and the like (compact/content_policy.py).
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+                  "compact.content_policy.ContentPolicyMiddleware")

@@ -34,6 +34,7 @@ from compact.pages import (
 from compact.selectors import cycles_published, cycles_visible, invitations_visible, people_list
 from compact.services import cycles, invitations, people
 from employers.client.sanitise import for_csv_cell
+from employers.forms import ApiKeyForm
 from employers.selectors import (
     cycle_participation,
     employers_visible,
@@ -336,8 +337,15 @@ def office_keys(request):
                 ))
             run_service(request, lambda: organisations.api_key_revoke(principal=principal, key=key), success=f"Key {key.name} revoked.")
         else:
+            form = ApiKeyForm(request.POST)
+            if not form.is_valid():
+                form_errors(request, form)
+                return redirect("office-keys")
             result = run_service(
-                request, lambda: organisations.office_api_key_create(principal=principal, name=request.POST.get("name", ""))
+                request,
+                lambda: organisations.office_api_key_create(
+                    principal=principal, name=form.cleaned_data["name"], expires_at=form.cleaned_data["expires_on"]
+                ),
             )
             if result is not None:
                 request.session["new_office_key"] = result[1]
@@ -345,5 +353,9 @@ def office_keys(request):
     return render(
         request,
         "compact/office_keys.html",
-        {"keys": request.user.office_api_keys.all(), "new_key": request.session.pop("new_office_key", None)},
+        {
+            "keys": request.user.office_api_keys.all(),
+            "key_form": ApiKeyForm(),
+            "new_key": request.session.pop("new_office_key", None),
+        },
     )

@@ -1,4 +1,9 @@
+from datetime import datetime, time
+
 from django import forms
+from django.utils import timezone
+
+from employers.models import api_key_expiry_check
 
 
 class EnrolForm(forms.Form):
@@ -8,3 +13,18 @@ class EnrolForm(forms.Form):
 
 class ApiKeyForm(forms.Form):
     name = forms.CharField(label="Key name", max_length=100, help_text="Where the key is used, e.g. 'payroll export job'")
+    expires_on = forms.DateField(
+        label="Expires on",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Optional: the key stops working at the start of this day. Leave empty for a key that does not expire.",
+    )
+
+    def clean_expires_on(self):
+        """The start of the chosen day in the service's time zone, checked like the API's expiry."""
+        day = self.cleaned_data.get("expires_on")
+        if day is None:
+            return None
+        moment = timezone.make_aware(datetime.combine(day, time.min))
+        api_key_expiry_check(moment)
+        return moment

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
@@ -68,6 +71,7 @@ class ApiKey(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="Refused from this moment on; never if empty.")
 
     class Meta:
         ordering = ["-created_at"]
@@ -83,6 +87,34 @@ class ApiKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} (tc_{self.prefix}_…)"
+
+    @property
+    def expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+
+def _moment(value: datetime) -> str:
+    return f"{timezone.localtime(value):%Y-%m-%d %H:%M %Z}"
+
+
+def api_key_expiry_check(expires_at: datetime | None) -> None:
+    """Refuse an expiry that has passed or lies beyond ``API_KEY_MAX_LIFETIME_DAYS``.
+
+    Raises Django's ValidationError, which the API's serializer, the form and the service each
+    report against their own name of the field.
+    """
+    if expires_at is None:
+        return
+    now = timezone.now()
+    if expires_at <= now:
+        raise ValidationError(f"The expiry must be in the future; {_moment(expires_at)} has passed.")
+    days = settings.API_KEY_MAX_LIFETIME_DAYS
+    latest = now + timedelta(days=days)
+    if expires_at > latest:
+        raise ValidationError(
+            f"A key may live at most {days} days: the expiry must be on or before {_moment(latest)}; "
+            f"got {_moment(expires_at)}."
+        )
 
 
 # How a version reached the service, in the words its receipt uses.

@@ -81,7 +81,8 @@ def employer_api_key_create(request):
     result = run_service(
         request,
         lambda: organisations.api_key_create(
-            principal=principal, employer=principal.employer, name=form.cleaned_data["name"]
+            principal=principal, employer=principal.employer, name=form.cleaned_data["name"],
+            expires_at=form.cleaned_data["expires_on"],
         ),
     )
     if result is not None:

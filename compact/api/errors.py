@@ -36,7 +36,9 @@ def exception_handler(exc, context):
             "fields": response.data,
         }
     elif response is not None and isinstance(response.data, dict) and "detail" in response.data:
-        response.data.setdefault("code", getattr(exc, "default_code", "error"))
+        # The code the exception was raised with (an API key's "api_key_expired"), else its default.
+        code = getattr(response.data["detail"], "code", None) or getattr(exc, "default_code", "error")
+        response.data.setdefault("code", code)
     if response is not None and response.status_code == status.HTTP_401_UNAUTHORIZED:
         response.data["detail"] = str(response.data.get("detail", "Sign in or send an API key."))
     return response

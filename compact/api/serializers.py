@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from compact.access import principal_for_api_key, principal_for_user
 from compact.models import AuditEvent, Cycle, Invitation
-from employers.models import ApiKey, Employer
+from employers.models import ApiKey, Employer, api_key_expiry_check
 
 
 class CycleOut(serializers.ModelSerializer):
@@ -128,7 +128,7 @@ class EmployerPatchIn(serializers.Serializer):
 class ApiKeyOut(serializers.ModelSerializer):
     class Meta:
         model = ApiKey
-        fields = ["id", "name", "prefix", "created_at", "last_used_at", "revoked_at"]
+        fields = ["id", "name", "prefix", "created_at", "last_used_at", "revoked_at", "expires_at"]
 
 
 class ApiKeyCreatedOut(ApiKeyOut):
@@ -140,6 +140,10 @@ class ApiKeyCreatedOut(ApiKeyOut):
 
 class ApiKeyIn(serializers.Serializer):
     name = serializers.CharField(max_length=100)
+    expires_at = serializers.DateTimeField(
+        required=False, allow_null=True, validators=[api_key_expiry_check],
+        help_text="When the key stops working (in the future, within API_KEY_MAX_LIFETIME_DAYS); never if omitted.",
+    )
 
 
 class PersonOut(serializers.ModelSerializer):
@@ -209,3 +213,4 @@ class OfficeApiKeyOut(serializers.Serializer):
     created_at = serializers.DateTimeField()
     last_used_at = serializers.DateTimeField(allow_null=True)
     revoked_at = serializers.DateTimeField(allow_null=True)
+    expires_at = serializers.DateTimeField(allow_null=True)

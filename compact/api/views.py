@@ -197,7 +197,8 @@ class ApiKeyListView(Base):
         principal = principal_of(request)
         data = input_parse(s.ApiKeyIn, request)
         key, raw = organisations.api_key_create(
-            principal=principal, employer=employer_get(principal=principal, pk=pk), name=data["name"]
+            principal=principal, employer=employer_get(principal=principal, pk=pk), name=data["name"],
+            expires_at=data.get("expires_at"),
         )
         key.key = raw
         return Response(s.ApiKeyCreatedOut(key).data, status=status.HTTP_201_CREATED)
@@ -287,6 +288,8 @@ class OfficeApiKeyView(Base):
                    summary="A key for the unmask client (acts as the office: analyst role)")
     def post(self, request):
         data = input_parse(s.ApiKeyIn, request)
-        key, raw = organisations.office_api_key_create(principal=principal_of(request), name=data["name"])
+        key, raw = organisations.office_api_key_create(
+            principal=principal_of(request), name=data["name"], expires_at=data.get("expires_at")
+        )
         key.key = raw
         return Response(s.OfficeApiKeyCreatedOut(key).data, status=status.HTTP_201_CREATED)

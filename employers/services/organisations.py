@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from datetime import datetime
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -13,7 +15,13 @@ from compact.access import Principal
 from compact.errors import Conflict, DomainError, NotAllowed
 from compact.services.audit import audit_record
 from compact.services.guards import require_employer, require_office
-from employers.models import INDUSTRY_CHOICES, SIZE_BAND_CHOICES, ApiKey, Employer
+from employers.models import (
+    INDUSTRY_CHOICES,
+    SIZE_BAND_CHOICES,
+    ApiKey,
+    Employer,
+    api_key_expiry_check,
+)
 
 INDUSTRIES = [c[0] for c in INDUSTRY_CHOICES]
 SIZE_BANDS = [c[0] for c in SIZE_BAND_CHOICES]
@@ -68,32 +76,43 @@ def _key_hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def _key_mint(*, principal: Principal, name: str, **scope) -> tuple[ApiKey, str]:
+def _key_mint(*, principal: Principal, name: str, expires_at: datetime | None, **scope) -> tuple[ApiKey, str]:
     """Store a new key for ``scope`` (employer= or owner=) and return it with its secret."""
     if principal.api_key is not None or principal.user is None:
         raise DomainError("An API key cannot create other API keys; sign in to do this.")
     name = name.strip()
     if not name:
         raise DomainError("Give the key a name that says where it is used.")
+    try:
+        api_key_expiry_check(expires_at)
+    except ValidationError as exc:
+        raise DomainError(exc.messages[0], code="invalid_expiry") from None
     prefix = secrets.token_hex(4)
     raw = f"tc_{prefix}_{secrets.token_urlsafe(32)}"
-    key = ApiKey.objects.create(name=name, prefix=prefix, key_hash=_key_hash(raw), created_by=principal.user, **scope)
+    key = ApiKey.objects.create(
+        name=name, prefix=prefix, key_hash=_key_hash(raw), created_by=principal.user, expires_at=expires_at, **scope
+    )
     audit_record(
         principal=principal, action="api_key.created", obj=key, employer=scope.get("employer"),
-        details={"name": name, "office": "owner" in scope},
+        details={"name": name, "office": "owner" in scope, "expires_at": expires_at and expires_at.isoformat()},
     )
     return key, raw
 
 
 @transaction.atomic
-def api_key_create(*, principal: Principal, employer: Employer, name: str) -> tuple[ApiKey, str]:
-    """A new key for an employer's systems; the returned secret is shown once."""
+def api_key_create(
+    *, principal: Principal, employer: Employer, name: str, expires_at: datetime | None = None
+) -> tuple[ApiKey, str]:
+    """A new key for an employer's systems, refused from ``expires_at`` on if given; the
+    returned secret is shown once."""
     require_employer(principal, employer)
-    return _key_mint(principal=principal, name=name, employer=employer)
+    return _key_mint(principal=principal, name=name, expires_at=expires_at, employer=employer)
 
 
 @transaction.atomic
-def office_api_key_create(*, principal: Principal, name: str) -> tuple[ApiKey, str]:
+def office_api_key_create(
+    *, principal: Principal, name: str, expires_at: datetime | None = None
+) -> tuple[ApiKey, str]:
     """A key for the office's unmask client. It acts as the office (an analyst) while its owner
     is an analyst or an administrator; anyone else is refused, never given a key with no role."""
     if principal.api_key is None and principal.user is not None and not principal.is_office:
@@ -103,7 +122,7 @@ def office_api_key_create(*, principal: Principal, name: str) -> tuple[ApiKey, s
             "(/people/); an administrator can also make keys."
         )
     require_office(principal)
-    return _key_mint(principal=principal, name=name, owner=principal.user)
+    return _key_mint(principal=principal, name=name, expires_at=expires_at, owner=principal.user)
 
 
 @transaction.atomic
@@ -124,7 +143,7 @@ def api_key_revoke(*, principal: Principal, key: ApiKey) -> ApiKey:
 def api_key_authenticate(raw: str) -> ApiKey:
     """The live key matching ``raw``, with its last use recorded.
 
-    Raises DomainError with a message saying why a key is refused (unknown or revoked).
+    Raises DomainError with a message saying why a key is refused (unknown, revoked or expired).
     """
     parts = (raw or "").split("_", 2)
     key = None
@@ -137,6 +156,12 @@ def api_key_authenticate(raw: str) -> ApiKey:
             f"This API key was revoked on {key.revoked_at:%Y-%m-%d}.", code="api_key_revoked"
         )
     now = timezone.now()
+    if key.expires_at is not None and key.expires_at <= now:
+        raise DomainError(
+            f"This API key expired on {timezone.localtime(key.expires_at):%Y-%m-%d %H:%M %Z}; "
+            "create a new one.",
+            code="api_key_expired",
+        )
     ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
     key.last_used_at = now
     return key

@@ -175,6 +175,10 @@ def test_the_public_report_and_the_office_review_pages(world, unmasked):
     office.post("/office/cycles/2026/review/publish", {"confirm": "yes", "release": "1"})
     page = Client().get("/releases/2026/")
     assert page.status_code == 200 and b"Pay gaps in the Talent Compact, 2026" in page.content
+    # The report is one self-contained file with its charts' styles inline; never a script.
+    policy = page["Content-Security-Policy"]
+    assert "style-src 'self' 'unsafe-inline'" in policy and "script-src 'self';" in policy
+    assert b"<script" not in page.content
     pdf = Client().get("/releases/2026/report.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert Client().get("/office/cycles/2026/review/").status_code == 302  # sign-in first
