@@ -17,7 +17,7 @@ from compact.errors import Conflict, DomainError
 from compact.models import Cycle, CycleState, default_policy
 from compact.services.audit import audit_record
 from compact.services.guards import require_office
-from employers.services.submissions import submission_set_freeze
+from employers.services.submissions import submission_intake_close, submission_set_freeze
 from protocol import taxonomy
 from protocol.officekey import OfficeKeyError, fingerprint, public_key_load, raw_public
 
@@ -186,6 +186,7 @@ def cycle_close(*, principal: Principal, cycle: Cycle, reason: str = "office") -
     """Close a cycle (by the office, or by the deadline task) and freeze its submission set."""
     if principal is not SYSTEM:
         require_office(principal)
+    submission_intake_close(cycle=cycle)
     closed = cycle_transition(
         principal=principal, cycle=cycle, to=CycleState.CLOSED, details={"reason": reason}
     )

@@ -156,12 +156,37 @@ def resubmission_windows_end(*, cycle: Cycle) -> int:
     return ResubmissionWindow.objects.filter(cycle=cycle, ended_at__isnull=True, until__gt=now).update(ended_at=now)
 
 
-def _cycle_locked_for_submission(pk: int) -> Cycle:
-    """The cycle row under a lock that submissions share and that closing the cycle waits for
-    (PostgreSQL ``FOR SHARE``): many employers store at once, and a close never freezes while
-    a submission that passed the open check is still uncommitted. Elsewhere an exclusive lock
-    (SQLite serialises writers anyway)."""
+# The first key of the PostgreSQL advisory lock on a cycle's intake (the second is the cycle's
+# id); a fixed number that nothing else in the database uses.
+INTAKE_LOCK_NAMESPACE = 0x7C0_5B17
+
+
+def _intake_lock(pk: int, *, shared: bool) -> None:
+    """PostgreSQL's advisory transaction lock on a cycle's intake: submissions share it, the
+    close takes it alone. Unlike a row lock it keeps its queue in order: once a close waits for
+    it, a submission that comes later waits behind the close instead of joining the
+    submissions that hold it, so a steady stream of submitters cannot postpone the close."""
+    function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+    with connection.cursor() as cursor:
+        # An id beyond 32 bits would only share its gate with another cycle's.
+        cursor.execute(f"SELECT {function}(%s, %s)", [INTAKE_LOCK_NAMESPACE, pk % 2**31])
+
+
+def submission_intake_close(*, cycle: Cycle) -> None:
+    """The close's first step, inside its transaction: wait for the submissions already in
+    their locked step, and hold back every later one until the close has committed (it is
+    then refused). Nothing to do off PostgreSQL, where the close's row lock is exclusive."""
     if connection.vendor == "postgresql":
+        _intake_lock(cycle.pk, shared=False)
+
+
+def _cycle_locked_for_submission(pk: int) -> Cycle:
+    """The cycle row under locks that submissions share and that closing the cycle waits for
+    (PostgreSQL: the intake lock, then ``FOR SHARE``): many employers store at once, and a
+    close never freezes while a submission that passed the open check is still uncommitted.
+    Elsewhere an exclusive lock (SQLite serialises writers anyway)."""
+    if connection.vendor == "postgresql":
+        _intake_lock(pk, shared=True)
         table = connection.ops.quote_name(Cycle._meta.db_table)
         return Cycle.objects.raw(f"SELECT * FROM {table} WHERE id = %s FOR SHARE", [pk])[0]
     return Cycle.objects.select_for_update().get(pk=pk)

@@ -2,12 +2,14 @@
 
 On PostgreSQL (the production database) with real concurrent connections: one employer's
 submission stuck in its expensive part does not hold up another's; a close waits for a
-submission that passed the open check and freezes it; a submission after the close is refused.
+submission that passed the open check and freezes it; a submission after the close is refused;
+a submission that comes while the close waits waits behind it, so submitters cannot postpone it.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 from django.db import connection
@@ -110,4 +112,58 @@ def test_a_close_waits_for_a_submission_that_passed_the_open_check_and_freezes_i
     late = sealed_for(world.client("bob"))
     with pytest.raises(Conflict, match="closed on"):
         _accept(world, "bob", late)()
+    assert SealedSubmission.objects.count() == 1
+
+
+def _lock_waiters() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return cursor.fetchone()[0]
+
+
+def _until(predicate, timeout: float = 10) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_a_submission_that_comes_while_the_close_waits_is_held_back_and_refused(world, make_cycle, monkeypatch):
+    # Row share locks let a newcomer join the holders ahead of a waiting close: a steady stream
+    # of submitters would postpone the close for as long as it lasts (benchmarks/rush.py saw 11 s).
+    world.cycle = make_cycle(state="open")
+    first, later = sealed_for(world.client("alice")), sealed_for(world.client("bob"))
+    stored, release = threading.Event(), threading.Event()
+    real = submission_service.audit_record
+
+    def audit_slowly_for_acme(**kwargs):
+        if kwargs["employer"] == world.acme:
+            stored.set()  # Acme's row is inserted; its transaction holds the shared locks
+            release.wait(30)
+        return real(**kwargs)
+
+    monkeypatch.setattr(submission_service, "audit_record", audit_slowly_for_acme)
+    submitting = _InThread(_accept(world, "alice", first))
+    submitting.start()
+    assert stored.wait(10)
+    closing = _InThread(lambda: cycle_close(principal=world.principal("ana"), cycle=world.cycle))
+    closing.start()
+    assert _until(lambda: _lock_waiters() >= 1)  # the close waits for Acme
+    newcomer = _InThread(_accept(world, "bob", later))
+    newcomer.start()
+    # Birch either gets in ahead of the waiting close (the fault) or waits behind it.
+    assert _until(lambda: not newcomer.is_alive() or _lock_waiters() >= 2)
+    try:
+        assert newcomer.is_alive(), "a submission that came after the close began was stored before it"
+    finally:
+        release.set()
+        for thread in (submitting, closing, newcomer):
+            thread.join(10)
+    assert submitting.error is None and closing.error is None, (submitting.error, closing.error)
+    assert isinstance(newcomer.error, Conflict) and newcomer.error.code == "cycle_not_open"
+    assert list(FrozenSubmission.objects.values_list("submission_id", flat=True)) == [submitting.result.pk]
     assert SealedSubmission.objects.count() == 1
