@@ -117,7 +117,9 @@ def test_the_review_and_the_public_report_draw_their_charts_under_their_policy(
     assert page.evaluate(bar_colours)
     _no_policy_complaints(page)
 
-    page.click("text=Publish release 1")
+    page.click("text=Publish release 1")  # the confirmation page, which states what becomes public
+    page.click("button:has-text('Publish release 1')")
+    page.wait_for_load_state()
     page.goto("/releases/2026/")
     assert "Pay gaps in the Talent Compact, 2026" in page.inner_text("h1")
     assert page.evaluate(bar_colours)
