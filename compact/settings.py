@@ -132,7 +132,12 @@ LOGOUT_REDIRECT_URL = "login"
 
 # Security. Behind a TLS-terminating proxy in production; plain HTTP in the embedded default.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Only a proxy in front of the service may say who the client is and whether it came over TLS
+# (X-Forwarded-For, X-Forwarded-Proto). TRUSTED_PROXIES counts the proxies that set those
+# headers: 1 behind deploy/nginx.conf, which replaces whatever a client sent (the compose file
+# sets it); 0 when gunicorn faces clients itself, where a client could claim any address or https.
+TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=1 if SECURE_SSL_REDIRECT else 0)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUSTED_PROXIES else None
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=SECURE_SSL_REDIRECT)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=SECURE_SSL_REDIRECT)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if SECURE_SSL_REDIRECT else 0)
@@ -164,6 +169,8 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 100,
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.ScopedRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"enrol": env("ENROL_THROTTLE", default="30/minute")},
+    # Throttles count per client address: the last X-Forwarded-For entry behind the proxy.
+    "NUM_PROXIES": TRUSTED_PROXIES,
 }
 
 SPECTACULAR_SETTINGS = {
