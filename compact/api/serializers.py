@@ -10,6 +10,25 @@ from compact.models import AuditEvent, Cycle, Invitation
 from employers.models import ApiKey, Employer
 
 
+class DatabaseHealthOut(serializers.Serializer):
+    ok = serializers.BooleanField()
+    vendor = serializers.CharField(help_text="sqlite or postgresql")
+    error = serializers.CharField(required=False, help_text="The driver's exception class, when not ok.")
+
+
+class BrokerHealthOut(serializers.Serializer):
+    ok = serializers.BooleanField()
+    mode = serializers.CharField(help_text="broker, or eager (tasks run in-process)")
+    transport = serializers.CharField(required=False)
+    error = serializers.CharField(required=False, help_text="The exception class, when not ok.")
+
+
+class HealthOut(serializers.Serializer):
+    ok = serializers.BooleanField(help_text="Both the database and the broker answer.")
+    database = DatabaseHealthOut()
+    broker = BrokerHealthOut()
+
+
 class CycleOut(serializers.ModelSerializer):
     office_key_fingerprint = serializers.CharField()
 

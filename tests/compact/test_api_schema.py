@@ -1,0 +1,149 @@
+"""The OpenAPI schema at /api/schema/ tells the truth: schemathesis sends requests generated
+from it to every operation of the v1 API, as the equity office and as an employer, and no
+response is a server error or differs from what the schema documents for its status."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections import Counter
+
+import pytest
+import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from hypothesis.errors import Unsatisfiable
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import Failure, FailureGroup
+from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
+
+from compact.wsgi import application
+from employers.services.organisations import api_key_create, office_api_key_create
+
+# Bounded for CI (about half a minute per principal); raise it for a deeper local run.
+EXAMPLES_PER_OPERATION = int(os.environ.get("SCHEMA_FUZZ_EXAMPLES", "10"))
+# Positive requests (valid by the schema) always; SCHEMA_FUZZ_NEGATIVE=1 adds invalid ones.
+MODES = [GenerationMode.POSITIVE] + ([GenerationMode.NEGATIVE] if os.environ.get("SCHEMA_FUZZ_NEGATIVE") == "1" else [])
+CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
+
+
+def api_schema(existing: dict[str, list]):
+    """The live schema, loaded through the WSGI app, with path parameters drawn half the time
+    from what exists (so requests reach past the 404) and half from the schema."""
+    schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
+
+    @schema.hook
+    def flatmap_path_parameters(context, path_parameters):
+        if not path_parameters:
+            return st.just(path_parameters)
+        choices = {
+            name: st.one_of(st.sampled_from(existing[name]), st.just(value))
+            for name, value in path_parameters.items() if name in existing
+        }
+        return st.fixed_dictionaries(choices).map(lambda chosen: {**path_parameters, **chosen})
+
+    return schema
+
+
+def _summary(failure, case) -> str:
+    return f"{failure.title}: {failure.message[:1500]}\n    {case.as_curl_command()}"
+
+
+def fuzz(schema, headers: dict) -> tuple[Counter, dict[str, list[str]]]:
+    """Every operation's examples; (status counts, failures by operation)."""
+    statuses: Counter = Counter()
+    failures: dict[str, list[str]] = {}
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        found = failures.setdefault(operation.label, [])
+        try:
+            _examples_of(operation, headers, statuses, found)()
+        except Unsatisfiable:
+            found.append("no request could be generated from the schema")
+        if not found:
+            del failures[operation.label]
+    return statuses, failures
+
+
+def _examples_of(operation, headers, statuses: Counter, found: list[str]):
+    @given(case=st.one_of([operation.as_strategy(generation_mode=mode) for mode in MODES]))
+    @settings(
+        max_examples=EXAMPLES_PER_OPERATION, derandomize=True, database=None, deadline=None,
+        phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck),
+    )
+    def run(case):
+        try:
+            response = case.call_and_validate(headers=headers, checks=CHECKS)
+            statuses[response.status_code] += 1
+        except FailureGroup as group:
+            found.extend(_summary(failure, case) for failure in group.exceptions)
+        except Failure as failure:
+            found.append(_summary(failure, case))
+
+    return run
+
+
+@pytest.fixture(autouse=True)
+def _requests_inside_the_test_transaction():
+    """Requests go to the WSGI app directly, not through Django's test client, so keep the
+    end of a request from closing the connection that holds the test's transaction (what the
+    test client does too): on PostgreSQL that would end the test's transaction."""
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)
+
+
+@pytest.fixture(autouse=True)
+def _quiet_request_log():
+    """Every refused request is a warning in django.request's log; thousands say nothing."""
+    logger = logging.getLogger("django.request")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    yield
+    logger.setLevel(level)
+
+
+@pytest.fixture
+def existing(world, make_cycle):
+    """Cycles open, closed and in draft; employers and people; API keys the run may revoke
+    (not the ones it runs with)."""
+    make_cycle("2026", "open")
+    make_cycle("2025", "closed")
+    make_cycle("2027", "draft", enrol=())
+    spare = [
+        api_key_create(principal=world.principal("alice"), employer=world.acme, name="spare")[0].pk,
+        office_api_key_create(principal=world.principal("ana"), name="spare")[0].pk,
+    ]
+    return {
+        "slug": ["2026", "2025", "2027"],
+        "id": [world.acme.pk, world.birch.pk, world.alice.pk, world.ana.pk],
+        "key_id": spare,
+    }
+
+
+def _report(who, statuses, failures):
+    print(f"schemathesis as {who}: {sum(statuses.values())} responses {dict(sorted(statuses.items()))}; "
+          f"{sum(len(v) for v in failures.values())} failures in {len(failures)} operations")
+    for label, messages in failures.items():
+        print(f"--- {label} ({len(messages)})\n{messages[0]}")
+
+
+@pytest.mark.slow
+def test_the_api_answers_the_office_as_its_schema_says(world, existing):
+    key = office_api_key_create(principal=world.principal("ana"), name="fuzz")[1]
+    statuses, failures = fuzz(api_schema(existing), {"Authorization": f"Api-Key {key}"})
+    _report("the office", statuses, failures)
+    assert not failures
+
+
+@pytest.mark.slow
+def test_the_api_answers_an_employer_as_its_schema_says(world, existing):
+    key = api_key_create(principal=world.principal("alice"), employer=world.acme, name="fuzz")[1]
+    statuses, failures = fuzz(api_schema(existing), {"Authorization": f"Api-Key {key}"})
+    _report("an employer", statuses, failures)
+    assert not failures
