@@ -9,9 +9,9 @@ is one the parser refuses to do without.
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from compact.api.schema import documented_as
 from protocol.officekey import PUBLIC_FORMAT
 from protocol.sealing import ELEMENT, ENVELOPE_FORMAT, SEALED_SEED_BYTES, VERSION_MAX
 
@@ -28,7 +28,7 @@ def base64_field(n_bytes: int | None = None, **kwargs) -> serializers.CharField:
     ``n_bytes`` bytes the pattern of that length (OpenAPI tools read one or the other)."""
     schema = {"type": "string"}
     schema.update({"format": "byte"} if n_bytes is None else {"pattern": base64_of(n_bytes)})
-    return extend_schema_field(schema)(type("Base64Field", (serializers.CharField,), {}))(**kwargs)
+    return documented_as(schema, **kwargs)
 
 
 class OfficePublicKeyOut(serializers.Serializer):

@@ -10,8 +10,6 @@ from collections import Counter
 
 import pytest
 import schemathesis
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
@@ -87,18 +85,6 @@ def _examples_of(operation, headers, statuses: Counter, found: list[str]):
 
 
 @pytest.fixture(autouse=True)
-def _requests_inside_the_test_transaction():
-    """Requests go to the WSGI app directly, not through Django's test client, so keep the
-    end of a request from closing the connection that holds the test's transaction (what the
-    test client does too): on PostgreSQL that would end the test's transaction."""
-    for signal in (request_started, request_finished):
-        signal.disconnect(close_old_connections)
-    yield
-    for signal in (request_started, request_finished):
-        signal.connect(close_old_connections)
-
-
-@pytest.fixture(autouse=True)
 def _quiet_request_log():
     """Every refused request is a warning in django.request's log; thousands say nothing."""
     logger = logging.getLogger("django.request")
@@ -133,7 +119,45 @@ def _report(who, statuses, failures):
         print(f"--- {label} ({len(messages)})\n{messages[0]}")
 
 
+PAGES = {
+    "/api/v1/cycles/": "CycleOut",
+    "/api/v1/cycles/{slug}/invitations/": "InvitationOut",
+    "/api/v1/employers/": "EmployerOut",
+    "/api/v1/employers/{id}/api-keys/": "ApiKeyOut",
+    "/api/v1/people/": "PersonOut",
+    "/api/v1/audit-events/": "AuditEventOut",
+}
+
+
+def test_every_list_that_answers_a_page_is_documented_as_a_page_and_no_other(client, db):
+    openapi = client.get("/api/schema/?format=json").json()
+    documented = {}
+    for path, operations in openapi["paths"].items():
+        if "get" not in operations:
+            continue
+        body = operations["get"]["responses"]["200"]["content"]
+        ref = next(iter(body.values()))["schema"].get("$ref", "")
+        if ref.startswith("#/components/schemas/Paginated"):
+            documented[path] = ref.removeprefix("#/components/schemas/Paginated").removesuffix("List")
+            assert {p["name"] for p in operations["get"]["parameters"]} >= {"limit", "offset"}
+    assert documented == PAGES
+    page = openapi["components"]["schemas"]["PaginatedCycleOutList"]
+    assert set(page["properties"]) == {"count", "next", "previous", "results"}
+
+
+def test_the_lists_answer_what_they_are_documented_as(world, make_cycle):
+    make_cycle("2026", "open")
+    pages = {path.format(slug="2026", id=world.acme.pk) for path in PAGES}
+    for path in pages:
+        body = world.client("root").get(path).json()
+        assert set(body) == {"count", "next", "previous", "results"}, path
+    for path in ("/api/v1/cycles/2026/participation", "/api/v1/me/api-keys", "/api/v1/cycles/2026/unmask/exclusions"):
+        assert isinstance(world.client("ana").get(path).json(), list), path
+    assert isinstance(world.client("alice").get("/api/v1/cycles/2026/submissions").json(), list)
+
+
 @pytest.mark.slow
+@pytest.mark.usefixtures("wsgi_requests")
 def test_the_api_answers_the_office_as_its_schema_says(world, existing):
     key = office_api_key_create(principal=world.principal("ana"), name="fuzz")[1]
     statuses, failures = fuzz(api_schema(existing), {"Authorization": f"Api-Key {key}"})
@@ -142,6 +166,7 @@ def test_the_api_answers_the_office_as_its_schema_says(world, existing):
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("wsgi_requests")
 def test_the_api_answers_an_employer_as_its_schema_says(world, existing):
     key = api_key_create(principal=world.principal("alice"), employer=world.acme, name="fuzz")[1]
     statuses, failures = fuzz(api_schema(existing), {"Authorization": f"Api-Key {key}"})
