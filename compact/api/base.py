@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rest_framework.settings import api_settings
+from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.views import APIView
 
 from compact.api.permissions import IsPrincipal
@@ -16,13 +16,21 @@ class Base(APIView):
     pagination_class = None
 
 
+class Pages(LimitOffsetPagination):
+    """``limit`` (default ``PAGE_SIZE``) and ``offset``. A limit above ``max_limit`` is taken as
+    ``max_limit``: unbounded, a client's ``limit=9223372036854775808`` reached the database as
+    a slice it could not hold (a 500)."""
+
+    max_limit = 1000
+
+
 class Paginated(Base):
     """A view whose GET answers one page of a list through :func:`paginated_response`.
 
     The paginator is the view's, so the OpenAPI schema documents that GET as the page it
     returns (``count``, ``next``, ``previous``, ``results``) and its ``limit`` and ``offset``."""
 
-    pagination_class = api_settings.DEFAULT_PAGINATION_CLASS
+    pagination_class = Pages
 
 
 def input_parse(serializer_class, request) -> dict:

@@ -2,8 +2,8 @@
 
 Guarantees: every operation documents, besides its own answers, the refusals the API can give
 it, each as :class:`ErrorOut` (``compact/api/errors.py`` writes them): 401 and 403 where a
-principal is required, 404 where the path names something, 400, 409 and 413 where a request
-body is read, 429 where a throttle applies, and 503 (the database is not answering,
+principal is required, 404 where the path or the body names something, 409 for every change,
+400 and 413 where a request body is read, 429 where a throttle applies, and 503 (the database is not answering,
 ``compact/outage.py``) everywhere. An operation that documents a status itself keeps its own.
 ``tests/compact/test_api_schema.py`` checks every status and body the API answers against this.
 """
@@ -52,12 +52,13 @@ class CompactAutoSchema(AutoSchema):
         statuses = ["503"]
         if self.view.permission_classes:
             statuses += ["401", "403"]
-        if "{" in self.path:
+        has_body = self.method in ("POST", "PUT", "PATCH") and self.get_request_serializer() is not None
+        if "{" in self.path or has_body:
             statuses.append("404")
         if self.method in ("POST", "PUT", "PATCH"):
             statuses.append("409")
-            if self.get_request_serializer() is not None:
-                statuses += ["400", "413"]
+        if has_body:
+            statuses += ["400", "413"]
         if getattr(self.view, "throttle_scope", None):
             statuses.append("429")
         return sorted(statuses)
