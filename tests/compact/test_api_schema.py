@@ -1,6 +1,7 @@
 """The OpenAPI schema at /api/schema/ tells the truth: schemathesis sends requests generated
-from it to every operation of the v1 API, as the equity office and as an employer, and no
-response is a server error or differs from what the schema documents for its status."""
+from it to every operation of the v1 API, as the equity office, as an employer and as a
+signed-in administrator, and no response is a server error, has a status the schema does not
+document, or a body other than the one it documents for that status."""
 
 from __future__ import annotations
 
