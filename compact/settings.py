@@ -139,7 +139,12 @@ LOGOUT_REDIRECT_URL = "login"
 
 # Security. Behind a TLS-terminating proxy in production; plain HTTP in the embedded default.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Only a proxy in front of the service may say who the client is and whether it came over TLS
+# (X-Forwarded-For, X-Forwarded-Proto). TRUSTED_PROXIES counts the proxies that set those
+# headers: 1 behind deploy/nginx.conf, which replaces whatever a client sent (the compose file
+# sets it); 0 when gunicorn faces clients itself, where a client could claim any address or https.
+TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=1 if SECURE_SSL_REDIRECT else 0)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUSTED_PROXIES else None
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=SECURE_SSL_REDIRECT)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=SECURE_SSL_REDIRECT)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if SECURE_SSL_REDIRECT else 0)
@@ -165,12 +170,14 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "compact.api.schema.CompactAutoSchema",
     "EXCEPTION_HANDLER": "compact.api.errors.exception_handler",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "compact.api.base.Pages",
     "PAGE_SIZE": 100,
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.ScopedRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"enrol": env("ENROL_THROTTLE", default="30/minute")},
+    # Throttles count per client address: the last X-Forwarded-For entry behind the proxy.
+    "NUM_PROXIES": TRUSTED_PROXIES,
 }
 
 SPECTACULAR_SETTINGS = {
@@ -253,11 +260,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "compact.sign_in.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "compact.sign_in.client_address"
-# Behind N reverse proxies that append to X-Forwarded-For, the client is the Nth from the right.
-TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
-# The throttles find the client the same way: with DRF's default (None) a client could pick
-# its own identity by sending X-Forwarded-For, and so never be throttled.
-REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT
+# The lockout finds the client as the throttles do (NUM_PROXIES above): behind TRUSTED_PROXIES
+# proxies that append to X-Forwarded-For, the client is that many entries from the right.
 # Every throttle counts in one cache that all processes share: Redis when CACHE_URL is set
 # (e.g. redis://host:6379/1), otherwise the database cache in the configured database, whose
 # table `migrate` creates (compact/apps.py). Never the per-process local-memory default.

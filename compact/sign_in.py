@@ -10,7 +10,7 @@ Guarantees:
 - The moment an account is locked is written to the audit log (for an account that exists)
   and to the log (for any name), with the name and the address; each refused attempt while
   locked is logged as well.
-- The client address is ``REMOTE_ADDR``, or, behind ``TRUSTED_PROXY_COUNT`` proxies that each
+- The client address is ``REMOTE_ADDR``, or, behind ``TRUSTED_PROXIES`` proxies that each
   append to ``X-Forwarded-For``, the address the outermost of them saw (a client cannot
   choose it by sending the header itself).
 """
@@ -33,7 +33,7 @@ logger = logging.getLogger(__name__)
 def client_address(request) -> str:
     """The client's address as the trusted proxies saw it (``AXES_CLIENT_IP_CALLABLE``)."""
     remote = request.META.get("REMOTE_ADDR", "")
-    hops = settings.TRUSTED_PROXY_COUNT
+    hops = settings.TRUSTED_PROXIES
     if not hops:
         return remote
     forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]

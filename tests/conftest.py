@@ -289,6 +289,21 @@ def populated_cycle(world, office_private_key, office_key_document):
     return build
 
 
+@pytest.fixture
+def wsgi_requests(db):
+    """Lets a test send requests to the WSGI application itself (schemathesis does), not
+    through Django's test client: like the test client, it keeps the end of a request from
+    closing the connection, which on PostgreSQL would end the test's transaction."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)
+
+
 DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback", "live_server"}
 
 

@@ -6,7 +6,7 @@ import base64
 import binascii
 
 from django.http import HttpResponse
-from drf_spectacular.utils import OpenApiTypes, extend_schema
+from drf_spectacular.utils import OpenApiResponse, OpenApiTypes, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -27,6 +27,7 @@ from aggregation.services.resubmission import resubmission_grant
 from compact.access import principal_of
 from compact.api.base import Base, input_parse
 from compact.api.permissions import IsOffice
+from compact.api.schema import ErrorOut
 from compact.errors import DomainError, NotFound
 from compact.selectors import cycle_get, cycle_get_published
 from employers.selectors import resubmission_windows_of
@@ -89,6 +90,67 @@ class ReleaseBuildOut(serializers.ModelSerializer):
         fields = ["number", "state", "stage", "attempts", "created_at", "started_at", "heartbeat_at", "finished_at"]
 
 
+class CohortOut(serializers.Serializer):
+    key = serializers.CharField()
+    kind = serializers.CharField(help_text="all, industry or size_band")
+    value = serializers.CharField(allow_null=True)
+    members = serializers.ListField(child=serializers.IntegerField(), help_text="Employer numbers")
+
+
+class SealedSeedOut(serializers.Serializer):
+    employer = serializers.IntegerField()
+    version = serializers.IntegerField()
+    masked_sha256 = serializers.CharField()
+    sealed_seed = serializers.CharField(help_text="base64 of the HPKE-sealed seed")
+
+
+class ExcludedOut(serializers.Serializer):
+    employer = serializers.IntegerField()
+    version = serializers.IntegerField()
+    reason = serializers.CharField()
+
+
+class UnmaskBundleOut(serializers.Serializer):
+    """What the office client downloads to unmask: sealed seeds, bindings, cohorts."""
+
+    format = serializers.ChoiceField(choices=[unmask.BUNDLE_FORMAT])
+    cycle = serializers.CharField()
+    taxonomy = serializers.CharField()
+    layout = serializers.CharField()
+    elements = serializers.IntegerField()
+    key_fingerprint = serializers.CharField()
+    min_cohort_employers = serializers.IntegerField()
+    submissions = SealedSeedOut(many=True)
+    excluded = ExcludedOut(many=True)
+    cohorts = CohortOut(many=True)
+    uploaded = serializers.ListField(child=serializers.CharField(), help_text="Cohorts whose mask sum is stored")
+
+
+class MaskSumStoredOut(serializers.Serializer):
+    cohort = serializers.CharField()
+    stored = serializers.BooleanField()
+
+
+class BuildQueuedOut(serializers.Serializer):
+    cycle = serializers.CharField()
+    queued = serializers.BooleanField()
+
+
+class PublishedOut(serializers.Serializer):
+    number = serializers.IntegerField()
+    state = serializers.CharField()
+    published_at = serializers.DateTimeField()
+
+
+class LatestReleaseOut(serializers.Serializer):
+    number = serializers.IntegerField()
+    state = serializers.CharField(help_text="draft, refused, failed or published")
+    certificate = serializers.DictField(help_text="The audit certificate (docs/disclosure.md)")
+    error = serializers.CharField(allow_blank=True, help_text="Why it was refused or could not be built")
+    document = serializers.DictField(allow_null=True, help_text="The release document (protocol/release.py)")
+    build = ReleaseBuildOut(allow_null=True, help_text="A build still queued or running, if any")
+
+
 class ReleaseBriefOut(serializers.ModelSerializer):
     passed = serializers.BooleanField()
 
@@ -117,13 +179,16 @@ class OfficeBase(Base):
 
 
 class UnmaskRequestView(OfficeBase):
-    @extend_schema(responses=OpenApiTypes.OBJECT, summary="Sealed seeds and cohorts for the office client")
+    @extend_schema(
+        responses={200: UnmaskBundleOut, 409: OpenApiResponse(ErrorOut, "The cycle is not closed yet.")},
+        summary="Sealed seeds and cohorts for the office client",
+    )
     def get(self, request, slug):
         return Response(unmask.unmask_bundle(principal=principal_of(request), cycle=self.cycle(request, slug)))
 
 
 class MaskSumView(OfficeBase):
-    @extend_schema(request=MaskSumIn, responses={201: OpenApiTypes.OBJECT}, summary="Upload one cohort's mask sum")
+    @extend_schema(request=MaskSumIn, responses={201: MaskSumStoredOut}, summary="Upload one cohort's mask sum")
     def post(self, request, slug):
         data = input_parse(MaskSumIn, request)
         try:
@@ -195,7 +260,10 @@ class PublicReleaseView(APIView):
     permission_classes: list = []
     authentication_classes: list = []
 
-    @extend_schema(responses=OpenApiTypes.OBJECT, summary="The published release (public)")
+    @extend_schema(
+        responses=OpenApiResponse(OpenApiTypes.OBJECT, "The release document (protocol/release.py)"),
+        summary="The published release (public)",
+    )
     def get(self, request, slug):
         cycle = cycle_get_published(slug=slug)
         return Response(release_published(cycle=cycle).document)
@@ -215,7 +283,7 @@ class PublicReleaseCsvView(APIView):
 
 
 class DraftReleaseView(OfficeBase):
-    @extend_schema(responses=OpenApiTypes.OBJECT, summary="The latest release, draft or published, with its audit")
+    @extend_schema(responses=LatestReleaseOut, summary="The latest release, draft or published, with its audit")
     def get(self, request, slug):
         cycle = self.cycle(request, slug)
         release = release_latest(cycle=cycle)
@@ -235,7 +303,7 @@ class DraftReleaseView(OfficeBase):
 
 
 class RebuildView(OfficeBase):
-    @extend_schema(request=None, responses={202: OpenApiTypes.OBJECT},
+    @extend_schema(request=None, responses={202: BuildQueuedOut},
                    summary="Build the release again after it was refused or could not be built")
     def post(self, request, slug):
         cycle = self.cycle(request, slug)
@@ -244,7 +312,7 @@ class RebuildView(OfficeBase):
 
 
 class PublishView(OfficeBase):
-    @extend_schema(request=None, responses=OpenApiTypes.OBJECT, summary="Publish the reviewed draft release")
+    @extend_schema(request=None, responses=PublishedOut, summary="Publish the reviewed draft release")
     def post(self, request, slug):
         release = releases.release_publish(principal=principal_of(request), cycle=self.cycle(request, slug))
         return Response({"number": release.number, "state": release.state, "published_at": release.published_at})

@@ -6,12 +6,65 @@ from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from compact.access import principal_for_api_key, principal_for_user
+from compact.api.schema import documented_as
 from compact.models import AuditEvent, Cycle, Invitation
-from employers.models import ApiKey, Employer, api_key_expiry_check
+from compact.services.cycles import POLICY_LIMITS
+from compact.services.people import ROLES
+from employers.models import (
+    INDUSTRY_CHOICES,
+    SIZE_BAND_CHOICES,
+    ApiKey,
+    Employer,
+    api_key_expiry_check,
+)
+from protocol import taxonomy
+
+# The rules below are the services' (with their messages); these fields only document them.
+POLICY = {
+    "type": "object",
+    "properties": {key: {"type": "integer", "minimum": low, "maximum": high} for key, (low, high) in POLICY_LIMITS.items()},
+    "additionalProperties": False,
+}
+
+
+def policy_field(**kwargs):
+    return documented_as(POLICY, serializers.DictField, **kwargs)
+
+
+def choice_field(values, **kwargs):
+    return documented_as({"type": "string", "enum": list(values)}, **kwargs)
+
+
+def industry_field(**kwargs):
+    return choice_field([value for value, _ in INDUSTRY_CHOICES], **kwargs)
+
+
+def size_band_field(**kwargs):
+    return choice_field([value for value, _ in SIZE_BAND_CHOICES], **kwargs)
+
+
+class DatabaseHealthOut(serializers.Serializer):
+    ok = serializers.BooleanField()
+    vendor = serializers.CharField(help_text="sqlite or postgresql")
+    error = serializers.CharField(required=False, help_text="The driver's exception class, when not ok.")
+
+
+class BrokerHealthOut(serializers.Serializer):
+    ok = serializers.BooleanField()
+    mode = serializers.CharField(help_text="broker, or eager (tasks run in-process)")
+    transport = serializers.CharField(required=False)
+    error = serializers.CharField(required=False, help_text="The exception class, when not ok.")
+
+
+class HealthOut(serializers.Serializer):
+    ok = serializers.BooleanField(help_text="Both the database and the broker answer.")
+    database = DatabaseHealthOut()
+    broker = BrokerHealthOut()
 
 
 class CycleOut(serializers.ModelSerializer):
     office_key_fingerprint = serializers.CharField()
+    policy = documented_as({**POLICY, "required": list(POLICY_LIMITS)}, serializers.DictField)
 
     class Meta:
         model = Cycle
@@ -35,14 +88,14 @@ class CycleCreateIn(serializers.Serializer):
     slug = serializers.SlugField(max_length=40)
     name = serializers.CharField(max_length=200)
     deadline = serializers.DateTimeField()
-    taxonomy = serializers.CharField(max_length=40, required=False)
-    policy = serializers.DictField(required=False)
+    taxonomy = choice_field(taxonomy.available(), max_length=40, required=False)
+    policy = policy_field(required=False, help_text="Settings to change; the others keep their defaults.")
 
 
 class CycleUpdateIn(serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False)
     deadline = serializers.DateTimeField(required=False)
-    policy = serializers.DictField(required=False)
+    policy = policy_field(required=False, help_text="Only while the cycle is a draft.")
 
 
 class ParticipationOut(serializers.Serializer):
@@ -115,14 +168,14 @@ class EmployerOut(serializers.ModelSerializer):
 
 class EmployerIn(serializers.Serializer):
     name = serializers.CharField(max_length=200)
-    industry = serializers.CharField(max_length=80)
-    size_band = serializers.CharField(max_length=10)
+    industry = industry_field(max_length=80)
+    size_band = size_band_field(max_length=10)
 
 
 class EmployerPatchIn(serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False)
-    industry = serializers.CharField(max_length=80, required=False)
-    size_band = serializers.CharField(max_length=10, required=False)
+    industry = industry_field(max_length=80, required=False)
+    size_band = size_band_field(max_length=10, required=False)
 
 
 class ApiKeyOut(serializers.ModelSerializer):
@@ -166,12 +219,12 @@ class PersonIn(serializers.Serializer):
     username = serializers.CharField(max_length=150)
     email = serializers.EmailField()
     password = serializers.CharField(max_length=128, write_only=True)
-    role = serializers.CharField(max_length=20)
+    role = choice_field(ROLES, max_length=20)
     employer = serializers.IntegerField(required=False, allow_null=True)
 
 
 class PersonRoleIn(serializers.Serializer):
-    role = serializers.CharField(max_length=20)
+    role = choice_field(ROLES, max_length=20)
     employer = serializers.IntegerField(required=False, allow_null=True)
 
 

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from compact.access import principal_of
 from compact.api import serializers as s
-from compact.api.base import Base, input_parse, paginated_response
+from compact.api.base import Base, Paginated, input_parse, paginated_response
 from compact.api.permissions import IsOffice, IsPerson, IsPrincipal
+from compact.api.schema import ErrorOut
 from compact.errors import NotFound
 from compact.health import health_report
 from compact.selectors import (
@@ -37,7 +38,7 @@ class HealthView(APIView):
     permission_classes: list = []
     authentication_classes: list = []
 
-    @extend_schema(responses={200: dict, 503: dict}, summary="Database and broker health")
+    @extend_schema(responses={200: s.HealthOut, 503: s.HealthOut}, summary="Database and broker health")
     def get(self, request):
         report = health_report()
         return Response(report, status=200 if report["ok"] else 503)
@@ -49,7 +50,7 @@ class MeView(Base):
         return Response(s.MeOut(principal_of(request)).data)
 
 
-class CycleListView(Base):
+class CycleListView(Paginated):
     @extend_schema(responses=s.CycleOut(many=True))
     def get(self, request):
         return paginated_response(self, request, cycles_visible(principal=principal_of(request)), s.CycleOut)
@@ -107,7 +108,7 @@ class ParticipationView(Base):
         return Response(s.ParticipationOut(rows, many=True).data)
 
 
-class InvitationListView(Base):
+class InvitationListView(Paginated):
     permission_classes = [IsOffice]
 
     @extend_schema(responses=s.InvitationOut(many=True))
@@ -149,7 +150,11 @@ class InvitationRevokeView(Base):
 class EnrolView(Base):
     throttle_scope = "enrol"
 
-    @extend_schema(request=s.EnrolIn, responses={201: s.EnrollmentOut}, summary="Enrol your organisation with an invitation code")
+    @extend_schema(
+        request=s.EnrolIn,
+        responses={201: s.EnrollmentOut, 410: OpenApiResponse(ErrorOut, "The invitation was used, revoked or expired.")},
+        summary="Enrol your organisation with an invitation code",
+    )
     def post(self, request, slug):
         principal = principal_of(request)
         data = input_parse(s.EnrolIn, request)
@@ -158,7 +163,7 @@ class EnrolView(Base):
         return Response(s.EnrollmentOut(enrollment).data, status=status.HTTP_201_CREATED)
 
 
-class EmployerListView(Base):
+class EmployerListView(Paginated):
     @extend_schema(responses=s.EmployerOut(many=True))
     def get(self, request):
         return paginated_response(self, request, employers_visible(principal=principal_of(request)), s.EmployerOut)
@@ -185,7 +190,7 @@ class EmployerDetailView(Base):
         return Response(s.EmployerOut(employer).data)
 
 
-class ApiKeyListView(Base):
+class ApiKeyListView(Paginated):
     @extend_schema(responses=s.ApiKeyOut(many=True))
     def get(self, request, pk):
         principal = principal_of(request)
@@ -215,7 +220,7 @@ class ApiKeyRevokeView(Base):
         return Response(s.ApiKeyOut(organisations.api_key_revoke(principal=principal, key=key)).data)
 
 
-class PersonListView(Base):
+class PersonListView(Paginated):
     permission_classes = [IsPerson]
 
     @extend_schema(responses=s.PersonOut(many=True))
@@ -252,7 +257,7 @@ class PersonRoleView(Base):
         return Response(s.PersonOut(user).data)
 
 
-class AuditEventListView(Base):
+class AuditEventListView(Paginated):
     @extend_schema(responses=s.AuditEventOut(many=True))
     def get(self, request):
         return paginated_response(self, request, audit_events_visible(principal=principal_of(request)), s.AuditEventOut)

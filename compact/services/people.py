@@ -51,6 +51,12 @@ def person_create(
     require_admin(principal)
     _check_role(role, employer)
     User = get_user_model()
+    try:
+        User.username_validator(username)
+    except ValidationError:
+        raise DomainError(
+            f"The username {username!r} may hold only letters, digits and @ . + - _.", code="invalid_username"
+        ) from None
     if User.objects.filter(username__iexact=username).exists():
         raise Conflict(f"The username {username!r} is taken.", code="duplicate")
     user = User(username=username, email=email)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from django.conf import settings
-from drf_spectacular.utils import OpenApiTypes, extend_schema
-from rest_framework import serializers, status
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
 from rest_framework.parsers import BaseParser
 from rest_framework.response import Response
 
@@ -13,6 +13,7 @@ from compact.api.base import Base
 from compact.errors import DomainError, NotAllowed
 from compact.json_bodies import BodyRefused, json_body_load
 from compact.selectors import cycle_get
+from employers.api.serializers import CycleKeyOut, ReceiptOut, SealedFileIn, SubmissionOut
 from employers.selectors import submission_history
 from employers.services.submissions import receipt_for, submission_accept
 from protocol.layout import layout_for
@@ -28,16 +29,6 @@ class RawJSONParser(BaseParser):
         limit = settings.SEALED_SUBMISSION_MAX_BYTES
         data = stream.read(limit + 1) if stream is not None else b""
         return data
-
-
-class SubmissionOut(serializers.Serializer):
-    id = serializers.IntegerField(source="pk")
-    version = serializers.IntegerField()
-    received_at = serializers.DateTimeField()
-    received_via = serializers.CharField()
-    late = serializers.BooleanField()
-    masked_sha256 = serializers.CharField()
-    employer = serializers.CharField(source="employer.name")
 
 
 def cycle_key_document(cycle, employer) -> dict:
@@ -65,7 +56,7 @@ def cycle_key_document(cycle, employer) -> dict:
 
 
 class CycleKeyView(Base):
-    @extend_schema(responses=OpenApiTypes.OBJECT, summary="The cycle key: what the client seals with")
+    @extend_schema(responses=CycleKeyOut, summary="The cycle key: what the client seals with")
     def get(self, request, slug):
         principal = principal_of(request)
         cycle = cycle_get(principal=principal, slug=slug)
@@ -86,8 +77,8 @@ class SubmissionListView(Base):
         return Response(SubmissionOut(submission_history(principal=principal, cycle=cycle), many=True).data)
 
     @extend_schema(
-        request={"application/json": OpenApiTypes.OBJECT},
-        responses={201: OpenApiTypes.OBJECT},
+        request={"application/json": SealedFileIn},
+        responses={201: ReceiptOut},
         summary="Submit a sealed file; answers with a signed receipt",
     )
     def post(self, request, slug):

@@ -53,3 +53,23 @@ def test_api_docs_are_served_without_a_cdn(client, db, path):
     body = response.content.decode()
     for cdn in ("cdn.jsdelivr.net", "unpkg.com", "cdnjs.cloudflare.com"):
         assert cdn not in body
+
+
+@pytest.mark.parametrize(
+    ("env", "trusted"),
+    [({}, 0), ({"SECURE_SSL_REDIRECT": "1"}, 1), ({"TRUSTED_PROXIES": "1"}, 1),
+     ({"SECURE_SSL_REDIRECT": "1", "TRUSTED_PROXIES": "0"}, 0)],
+)
+def test_forwarding_headers_are_trusted_only_behind_a_proxy(tmp_path, env, trusted):
+    probe = (
+        "from django.conf import settings as s; "
+        "print(s.TRUSTED_PROXIES, s.SECURE_PROXY_SSL_HEADER, s.REST_FRAMEWORK['NUM_PROXIES'])"
+    )
+    clean = {k: v for k, v in os.environ.items() if k not in ("SECURE_SSL_REDIRECT", "TRUSTED_PROXIES")}
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=60,
+        env={**clean, **env, "DJANGO_SETTINGS_MODULE": "compact.settings", "TALENT_DATA_DIR": str(tmp_path)},
+    )
+    assert result.returncode == 0, result.stderr
+    header = "('HTTP_X_FORWARDED_PROTO', 'https')" if trusted else "None"
+    assert result.stdout.split(None, 1) == [str(trusted), f"{header} {trusted}\n"]

@@ -120,13 +120,13 @@ def test_a_name_that_is_no_account_is_locked_too_but_not_audited(world, caplog):
     ],
 )
 def test_the_client_address_is_what_the_trusted_proxies_saw(settings, proxies, forwarded, expected):
-    settings.TRUSTED_PROXY_COUNT = proxies
+    settings.TRUSTED_PROXIES = proxies
     request = RequestFactory().post(LOGIN, REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
     assert client_address(request) == expected
 
 
 def test_behind_a_proxy_a_forged_forwarded_header_does_not_escape_the_lock(world, settings):
-    settings.TRUSTED_PROXY_COUNT = 1
+    settings.TRUSTED_PROXIES = 1
     client = Client()
     for i in range(3):
         # The proxy appends the address it saw; what the attacker sends stays to its left.
