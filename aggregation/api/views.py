@@ -159,6 +159,16 @@ class ReleaseBriefOut(serializers.ModelSerializer):
         fields = ["number", "state", "passed", "error", "built_at"]
 
 
+class UnmaskProgressOut(UnmaskStatusOut):
+    """The unmask status with the release build that follows it and the latest release."""
+
+    release_build = ReleaseBuildOut(allow_null=True, help_text="A build still queued or running, if any")
+    release = ReleaseBriefOut(allow_null=True, help_text="The latest release, if one was built")
+
+    class Meta(UnmaskStatusOut.Meta):
+        fields = [*UnmaskStatusOut.Meta.fields, "release_build", "release"]
+
+
 def unmask_status_data(job: UnmaskJob) -> dict:
     """The unmask job's status with what follows it: the unfinished release build, if any, and
     the latest release, so that a client can follow the whole job with one request."""
@@ -202,7 +212,7 @@ class MaskSumView(OfficeBase):
 
 
 class UnmaskStartView(OfficeBase):
-    @extend_schema(request=None, responses=OpenApiTypes.OBJECT,
+    @extend_schema(request=None, responses=UnmaskProgressOut,
                    summary="Start adding the mask sums (the answer is the unmask status)")
     def post(self, request, slug):
         job = unmask.unmask_start(principal=principal_of(request), cycle=self.cycle(request, slug))
@@ -248,7 +258,7 @@ class ResubmissionWindowsView(OfficeBase):
 
 
 class UnmaskStatusView(OfficeBase):
-    @extend_schema(responses=OpenApiTypes.OBJECT,
+    @extend_schema(responses=UnmaskProgressOut,
                    summary="Progress of the unmask, the release build that follows it and the latest release")
     def get(self, request, slug):
         return Response(unmask_status_data(unmask_job_get(cycle=self.cycle(request, slug))))
