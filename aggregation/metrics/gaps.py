@@ -76,17 +76,25 @@ def intersectional_gaps(release: ReleaseDocument, *, cohort: CohortKey | str, ra
     return rows
 
 
-def representation_by_job(release: ReleaseDocument, *, cohort: CohortKey | str, jobs: list[str], genders: list[str]) -> list[dict]:
-    """Share of each gender in each job category, where every gender cell of the row is published."""
+def representation_by_job(release: ReleaseDocument, *, cohort: CohortKey | str, jobs: list[str], genders: list[str],
+                          men: str = "Male", women: str = "Female") -> list[dict]:
+    """Share of each gender in each job category, among the genders whose cells are published.
+
+    Where a gender other than ``men`` and ``women`` is withheld (a small Nonbinary count), the
+    shares are of the published genders only and the row names the ``withheld`` ones: the shares
+    of women and men among the published say nothing about the hidden cell. A row whose women's
+    or men's cell is withheld has no shares (the rest would read as nearly everyone)."""
     cells = release.cells(cohort=cohort, dims=["job_category", "gender"]) or {}
     rows = []
     for job in jobs:
-        counts = [_figure(cells.get((job, g)), "headcount") for g in genders]
-        total = sum(c for c in counts if c is not None)
-        if any(c is None for c in counts) or total <= 0:
-            rows.append({"job_category": job, "shares": None})
+        counts = {g: _figure(cells.get((job, g)), "headcount") for g in genders}
+        published = {g: c for g, c in counts.items() if c is not None}
+        total = sum(published.values())
+        if any(counts.get(g) is None for g in (men, women) if g in counts) or total <= 0:
+            rows.append({"job_category": job, "shares": None, "withheld": list(genders)})
             continue
-        rows.append({"job_category": job, "shares": {g: c / total for g, c in zip(genders, counts, strict=True)}})
+        rows.append({"job_category": job, "shares": {g: c / total for g, c in published.items()},
+                     "withheld": [g for g in genders if g not in published]})
     return rows
 
 

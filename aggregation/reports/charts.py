@@ -20,6 +20,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000")
 GENDER_COLOURS = {"Female": "#D55E00", "Male": "#0072B2", "Nonbinary": "#009E73"}
+FLAGGED_COLOUR, UNFLAGGED_COLOUR = OKABE_ITO[6], OKABE_ITO[1]
 
 plt.rcParams.update({
     "font.family": "DejaVu Sans",
@@ -65,7 +66,8 @@ def gap_bars(rows: list[dict], *, label_key: str, value_key: str, title: str, th
         labels = [r[label_key] for r in shown]
         values = [100 * r[value_key] for r in shown]
         flags = [flagged(r[value_key]) for r in shown]
-        ax.barh(range(len(shown)), values, color=[OKABE_ITO[5] if f else OKABE_ITO[4] for f in flags])
+        # Neither colour is a gender's (GENDER_COLOURS): a colour means one thing in the report.
+        ax.barh(range(len(shown)), values, color=[FLAGGED_COLOUR if f else UNFLAGGED_COLOUR for f in flags])
         ax.set_yticks(range(len(shown)), labels)
         ax.invert_yaxis()
         for i, (v, f) in enumerate(zip(values, flags, strict=True)):
@@ -73,8 +75,8 @@ def gap_bars(rows: list[dict], *, label_key: str, value_key: str, title: str, th
             ax.text(v, i, f" {v:.1f}%{FLAG if f else ''} ", va="center", ha="left" if v >= 0 else "right", fontsize=8)
     ax.axvline(0, color="#333333", linewidth=0.8)
     if threshold is not None:
-        ax.axvline(100 * threshold, color=OKABE_ITO[5], linestyle="--", linewidth=0.8)
-        ax.axvline(-100 * threshold, color=OKABE_ITO[5], linestyle="--", linewidth=0.8)
+        ax.axvline(100 * threshold, color=FLAGGED_COLOUR, linestyle="--", linewidth=0.8)
+        ax.axvline(-100 * threshold, color=FLAGGED_COLOUR, linestyle="--", linewidth=0.8)
     ax.set_xlabel("gap, % of men's pay (positive: men earn more)")
     table = [
         {"label": r[label_key],
@@ -96,6 +98,9 @@ def cents_bars(rows: list[dict], *, title: str):
         ax.invert_yaxis()
         for i, v in enumerate(values):
             ax.text(v, i, f" {v:.0f}¢", va="center", fontsize=8)
+        genders = list(dict.fromkeys(r["gender"] for r in shown))
+        handles = [plt.Rectangle((0, 0), 1, 1, color=GENDER_COLOURS.get(g, OKABE_ITO[7])) for g in genders]
+        ax.legend(handles, genders, title="Gender", fontsize=8, title_fontsize=8, loc="lower right", frameon=False)
     ax.axvline(100, color="#333333", linewidth=0.8)
     ax.set_xlabel("cents per dollar of the reference group's mean pay")
     table = [
@@ -126,7 +131,8 @@ def share_bars(rows: list[dict], *, label_key: str, categories: list[str], title
     ax.set_xlabel("share of people, %")
     table = []
     for r in rows:
-        cells = {c: ("withheld" if not r.get("shares") else _pct(r["shares"].get(c, 0.0))) for c in categories}
+        shares = r.get("shares") or {}
+        cells = {c: ("withheld" if c not in shares else _pct(shares[c])) for c in categories}
         table.append({"label": r[label_key], **cells})
     return _svg(fig), table
 
@@ -137,8 +143,8 @@ def interval_chart(rows: list[dict], *, title: str):
     fig, ax = plt.subplots(figsize=(6.4, 0.45 * max(len(shown), 1) + 0.9))
     for i, r in enumerate(shown):
         low, high = r["ci95"]
-        ax.plot([100 * low, 100 * high], [i, i], color=OKABE_ITO[4], linewidth=2)
-        ax.plot([100 * r["gap"]], [i], "o", color=OKABE_ITO[5])
+        ax.plot([100 * low, 100 * high], [i, i], color="#777777", linewidth=2)
+        ax.plot([100 * r["gap"]], [i], "o", color=OKABE_ITO[7])
     if shown:
         ax.set_yticks(range(len(shown)), [r["label"] for r in shown])
         ax.invert_yaxis()

@@ -28,9 +28,25 @@ def environment() -> Environment:
     return env
 
 
+def _cohort_order(release: ReleaseDocument):
+    """All employers first, then industries and size bands in the taxonomy's order (size bands
+    from the smallest, not as strings sort: "200-499" before "50-199")."""
+    tax = taxonomy_module.load(release.taxonomy)
+    rank = {("all", None): (0, 0)}
+    rank.update({("industry", v): (1, i) for i, v in enumerate(tax.industries)})
+    rank.update({("size", v): (2, i) for i, v in enumerate(tax.size_bands)})
+
+    def order(key: str):
+        cohort = CohortKey.parse(key)
+        return rank.get((cohort.kind, cohort.value), (3, 0)), key
+    return order
+
+
 def _cohort_rows(release: ReleaseDocument) -> list[dict]:
     rows = []
-    for key, m in release.metrics.get("cohorts", {}).items():
+    cohorts = release.metrics.get("cohorts", {})
+    for key in sorted(cohorts, key=_cohort_order(release)):
+        m = cohorts[key]
         g = m.get("gender", {})
         rows.append({
             "cohort": CohortKey.parse(key).label,
@@ -116,4 +132,5 @@ def html_to_pdf(html: str) -> bytes:
     # WeasyPrint's CSS checker warns about every SVG presentation property matplotlib writes in
     # style attributes; its SVG renderer applies them all the same (checked on the rendered PDF).
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
-    return HTML(string=html, base_url=str(TEMPLATES)).write_pdf()
+    # Tagged (PDF/UA-1): headings, tables and figures' text alternatives reach a screen reader.
+    return HTML(string=html, base_url=str(TEMPLATES)).write_pdf(pdf_variant="pdf/ua-1")

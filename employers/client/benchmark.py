@@ -135,4 +135,4 @@ def benchmark_html(own: Aggregate, release: ReleaseDocument, *, employer: str, i
 
 def benchmark_pdf(html: str) -> bytes:
     """The benchmark as PDF, from the same HTML."""
-    return pdf_from_html(html, base_url=TEMPLATES)
+    return pdf_from_html(html, base_url=TEMPLATES, tagged=True)

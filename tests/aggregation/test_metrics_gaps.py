@@ -102,10 +102,21 @@ def test_intersectional_gaps_are_against_white_men(release):
     assert asian["mean_gap"] is None
 
 
-def test_representation_is_withheld_when_any_cell_of_the_row_is_suppressed(release):
+def test_representation_is_withheld_when_women_or_men_are_suppressed_and_partial_otherwise(release):
     rows = {r["job_category"]: r for r in representation_by_job(release, cohort="all", jobs=JOBS, genders=GENDERS)}
     assert rows["2 Professionals"]["shares"] == {"Female": 0.5, "Male": 0.5, "Nonbinary": 0.0}
+    assert rows["2 Professionals"]["withheld"] == []
     assert rows["3 Technicians"]["shares"] is None
+
+
+def test_representation_of_women_and_men_is_stated_when_only_a_small_gender_is_withheld():
+    doc = document([{"cohort": {"kind": "all"}, "dimensions": ["job_category", "gender"], "cells": [
+        {"job_category": "2 Professionals", "gender": "Female", **cell(headcount=300)},
+        {"job_category": "2 Professionals", "gender": "Male", **cell(headcount=100)},
+        {"job_category": "2 Professionals", "gender": "Nonbinary", "status": "suppressed"},
+    ]}])
+    row = representation_by_job(doc, cohort="all", jobs=["2 Professionals"], genders=GENDERS)[0]
+    assert row["shares"] == {"Female": 0.75, "Male": 0.25} and row["withheld"] == ["Nonbinary"]
 
 
 def test_every_cohort_in_the_release_gets_its_metrics(release):

@@ -80,3 +80,35 @@ def test_the_pdf_renders_from_the_same_template(release, tmp_path):
         (tmp_path / "r.pdf").write_bytes(pdf)
         subprocess.run(["pdftoppm", "-r", "20", "-png", str(tmp_path / "r.pdf"), str(tmp_path / "p")], check=True)
         assert len(list(tmp_path.glob("p-*.png"))) >= 3
+
+
+def test_cohorts_are_listed_all_first_then_industries_then_size_bands_from_the_smallest(release):
+    import copy
+
+    shuffled = copy.deepcopy(release)
+    whole = shuffled["metrics"]["cohorts"]["all"]
+    shuffled["metrics"]["cohorts"] = {key: whole for key in (
+        "size:500+", "size:200-499", "industry:IT", "all", "size:50-199", "industry:Education", "size:1-49")}
+    html = report_html(release_from_json(shuffled))
+    table = html[html.index('id="cohorts"'):]
+    rows = re.findall(r"<tr><td>([^<]+)</td>", table)
+    from protocol.taxonomy import load
+
+    industries = [f"Industry: {name}" for name in load("compact-2026").industries if name in ("IT", "Education")]
+    assert rows[:7] == ["All employers", *industries, "Size band: 1-49",
+                        "Size band: 50-199", "Size band: 200-499", "Size band: 500+"]
+
+
+@pytest.mark.skipif(shutil.which("pdfinfo") is None, reason="needs pdfinfo (poppler-utils)")
+def test_the_report_pdf_is_tagged_for_screen_readers(release, tmp_path):
+    path = tmp_path / "report.pdf"
+    path.write_bytes(html_to_pdf(report_html(release_from_json(release), for_pdf=True)))
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    assert "Tagged:          yes" in info
+
+
+def test_a_colour_means_one_thing_flags_are_not_a_gender_and_the_race_chart_has_a_legend(release):
+    assert {charts.FLAGGED_COLOUR, charts.UNFLAGGED_COLOUR}.isdisjoint(charts.GENDER_COLOURS.values())
+    html = report_html(release_from_json(release))
+    cents = html[html.index("Cents per dollar"):]
+    assert ">Gender<" in cents[:cents.index("</svg>")]
