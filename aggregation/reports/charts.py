@@ -100,7 +100,9 @@ def cents_bars(rows: list[dict], *, title: str):
             ax.text(v, i, f" {v:.0f}¢", va="center", fontsize=8)
         genders = list(dict.fromkeys(r["gender"] for r in shown))
         handles = [plt.Rectangle((0, 0), 1, 1, color=GENDER_COLOURS.get(g, OKABE_ITO[7])) for g in genders]
-        ax.legend(handles, genders, title="Gender", fontsize=8, title_fontsize=8, loc="lower right", frameon=False)
+        # Above the bars, as in the gender-mix charts: inside, it would cover the longest bars.
+        ax.legend(handles, genders, title="Gender", fontsize=8, title_fontsize=8, ncol=len(genders),
+                  loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False)
     ax.axvline(100, color="#333333", linewidth=0.8)
     ax.set_xlabel("cents per dollar of the reference group's mean pay")
     table = [
