@@ -17,9 +17,9 @@ class CompactConfig(AppConfig):
 
         # Load the Celery app so that shared tasks bind to its configuration in every process.
         from compact import celery  # noqa: F401
-        from compact.sign_in import on_locked_out
+        from compact.lockout import on_locked_out
 
-        user_locked_out.connect(on_locked_out, dispatch_uid="compact.sign_in.on_locked_out")
+        user_locked_out.connect(on_locked_out, dispatch_uid="compact.lockout.on_locked_out")
         # Every `migrate` (the demo's, a test database's, a deployment's) leaves the database
         # cache usable; createcachetable does nothing when the table exists or Redis is used.
         post_migrate.connect(_cache_table_create, sender=self, dispatch_uid="compact.cache_table")

@@ -246,7 +246,7 @@ CELERY_BEAT_SCHEDULE["resume-stalled-release-builds"] = {
 # --- Hostile clients (issue 17): sign-in lockout, a shared cache, page policies ---------
 # Wrong passwords are counted in the database (django-axes), so every process sees one count:
 # an account is locked for one client address after SIGN_IN_FAILURE_LIMIT failures within
-# SIGN_IN_COOLOFF_MINUTES, and stays locked that long after the last one (compact/sign_in.py).
+# SIGN_IN_COOLOFF_MINUTES, and stays locked that long after the last one (compact/lockout.py).
 INSTALLED_APPS += ["axes"]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -258,8 +258,8 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("SIGN_IN_COOLOFF_MINUTES", default
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
-AXES_LOCKOUT_CALLABLE = "compact.sign_in.lockout_response"
-AXES_CLIENT_IP_CALLABLE = "compact.sign_in.client_address"
+AXES_LOCKOUT_CALLABLE = "compact.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "compact.lockout.client_address"
 # The lockout finds the client as the throttles do (NUM_PROXIES above): behind TRUSTED_PROXIES
 # proxies that append to X-Forwarded-For, the client is that many entries from the right.
 # Every throttle counts in one cache that all processes share: Redis when CACHE_URL is set

@@ -38,9 +38,9 @@ from employers.client.extract import CATEGORY_FIELDS, MEASURE_FIELDS, People, ch
 from employers.client.issues import Issue, IssueLog, clean
 from employers.client.parallel import check_text_in_parallel, parallel_worthwhile
 from employers.client.rawtable import RawTable
+from employers.client.reconciliation import Totals, totals_from_cells, totals_from_rows
 from employers.client.sanitise import for_path
 from employers.client.sniffing import HEADER_SEARCH_ROWS, find_header, sniff_kind
-from employers.client.totals import Totals, totals_from_cells, totals_from_rows
 from employers.client.unusable import Unusable, unusable
 from employers.client.workbook import SHEET_NAMES, CellTotals, check_workbook, workbook_sheets
 from employers.client.xlsxfile import open_workbook, read_sheet_table, sheet_rows

@@ -9,8 +9,8 @@ import pytest
 from axes.models import AccessAttempt
 from django.test import Client, RequestFactory
 
+from compact.lockout import client_address
 from compact.models import AuditEvent
-from compact.sign_in import client_address
 from tests.conftest import PASSWORD
 
 LOGIN = "/accounts/login/"
@@ -85,7 +85,7 @@ def test_a_successful_sign_in_starts_the_count_again(world):
 
 
 def test_the_lock_is_audited_once_and_logged(world, caplog):
-    caplog.set_level(logging.WARNING, logger="compact.sign_in")
+    caplog.set_level(logging.WARNING, logger="compact.lockout")
     client = Client()
     _fail(client, "ana", 5)
     _attempt(client, "ana", PASSWORD)
@@ -94,13 +94,13 @@ def test_the_lock_is_audited_once_and_logged(world, caplog):
     event = events.get()
     assert event.object_id == str(world.ana.pk) and event.actor_label == "system"
     assert event.details == {"username": "ana", "address": "10.0.0.1", "failures": 3, "cooloff_minutes": 15}
-    messages = [r.getMessage() for r in caplog.records if r.name == "compact.sign_in"]
+    messages = [r.getMessage() for r in caplog.records if r.name == "compact.lockout"]
     assert messages[0] == "Sign-in locked: 'ana' from 10.0.0.1 after 3 failed attempts, for 0:15:00"
     assert messages[1:] == ["Sign-in refused: 'ana' from 10.0.0.1 is locked"] * 3
 
 
 def test_a_name_that_is_no_account_is_locked_too_but_not_audited(world, caplog):
-    caplog.set_level(logging.WARNING, logger="compact.sign_in")
+    caplog.set_level(logging.WARNING, logger="compact.lockout")
     client = Client()
     assert _fail(client, "nobody", 4) == [200, 200, 429, 429]
     assert not AuditEvent.objects.filter(action="sign_in.locked").exists()

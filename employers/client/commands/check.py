@@ -21,8 +21,8 @@ from employers.client.columns import (
 )
 from employers.client.commands import EXIT_ERRORS, EXIT_OK, EXIT_UNUSABLE
 from employers.client.issues import Issue, kind_summary, write_issues_csv
+from employers.client.reconciliation import Totals, grouped_dollars, grouped_hundredths
 from employers.client.sanitise import for_terminal
-from employers.client.totals import Totals, grouped_dollars, grouped_hundredths
 
 HELP = "check an employee-level extract (CSV/XLSX) or the Boston workbook locally"
 SHOWN_PER_KIND = 10

@@ -260,7 +260,7 @@ def test_a_file_that_starts_in_utf8_and_turns_windows_1252_later_reads_alike(rul
 
 
 def test_the_pages_totals_stay_exact_beyond_two_to_the_53(rules_page):
-    from employers.client.totals import hundredths_text
+    from employers.client.reconciliation import hundredths_text
 
     n, cents = 1_000_003, 99_999_999_99
     got = rules_page.evaluate("""async ([n, cents]) => {

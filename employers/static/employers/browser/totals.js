@@ -1,4 +1,4 @@
-// Reconciliation totals (employers/client/totals.py): the people who count, their total pay,
+// Reconciliation totals (employers/client/reconciliation.py): the people who count, their total pay,
 // performance pay and tenure, overall and per gender, exact (integer cents and hundredths of a
 // month summed through BigInt), given as decimal strings with two places.
 

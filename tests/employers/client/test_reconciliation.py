@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from employers.client.check import check_extract, check_frame
 from employers.client.cli import main
-from employers.client.totals import grouped_dollars, hundredths_text
+from employers.client.reconciliation import grouped_dollars, hundredths_text
 from tests.employers.client.samples import HEADER, ROWS, TEMPLATES, csv_text
 
 GENDERS = ["Female", "Male", "Nonbinary"]
