@@ -73,3 +73,17 @@ def signed_in(chromium, transactional_db, live_server, world, settings):
         errors = [e for e in page.console_errors if "favicon" not in e and "Failed to load resource" not in e]
         page.context.close()
         assert not errors, errors
+
+
+def wait_until(page, expression: str, arg=None, *, timeout: float = 30.0) -> None:
+    """Poll ``expression`` (a JavaScript function of ``arg``) with ``page.evaluate`` until it is
+    true. Not ``page.wait_for_function``: its polling compiles the predicate inside the page,
+    which the page's Content-Security-Policy (no 'unsafe-eval') refuses whenever the first
+    check is false."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression, arg):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout:.0f} s: {expression}")
+        page.wait_for_timeout(50)

@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 
 from compact.models import Cycle
+from tests.employers.browser.conftest import wait_until
 from tests.employers.browser.test_page import choose, choose_csv, open_page, planted_extract
 
 FIXTURE = Path(__file__).with_name("release-fixture.json")
@@ -88,7 +89,7 @@ def test_the_release_is_downloaded_once_however_often_one_compares(signed_in, ma
     choose_csv(page, tmp_path)
     for _ in range(3):
         page.click("#compare-button")
-        page.wait_for_function("document.getElementById('status').textContent.startsWith('Compared')")
+        wait_until(page, "() => document.getElementById('status').textContent.startsWith('Compared')")
     assert len([r for r in page.network if r.url.endswith("/release")]) == 1
     assert page.is_hidden("#compare-progress")
 

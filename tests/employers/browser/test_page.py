@@ -19,6 +19,7 @@ from employers.client.vector import vector_from
 from employers.models import SealedSubmission
 from employers.services.submissions import receipt_verify
 from protocol.layout import layout_for
+from tests.employers.browser.conftest import wait_until
 from tests.employers.client.samples import HEADER, ROWS, csv_text
 
 LAYOUT = layout_for()
@@ -41,7 +42,7 @@ def choose(page, path):
     """Pick a file and wait until the page has checked it (body[data-checks] counts checks)."""
     done = int(page.evaluate("document.body.dataset.checks || 0"))
     page.set_input_files("#extract", str(path))
-    page.wait_for_function("(done) => Number(document.body.dataset.checks || 0) > done", arg=done)
+    wait_until(page, "(done) => Number(document.body.dataset.checks || 0) > done", done)
 
 
 def choose_csv(page, tmp_path, rows=ROWS, header=HEADER, name="extract.csv"):
@@ -395,7 +396,7 @@ def test_a_column_the_headers_do_not_name_can_be_chosen_in_the_page(signed_in, m
     assert page.evaluate("document.activeElement.id") == "columns-title"
     page.get_by_label("Annual Compensation").select_option("Base Pai")
     page.click("#columns-button")
-    page.wait_for_function("() => Number(document.body.dataset.checks) === 2")
+    wait_until(page, "() => Number(document.body.dataset.checks) === 2")
     assert "4 people will count" in page.inner_text("#check-summary")
     assert "compensation ← 'Base Pai'" in page.inner_text("#check-facts")
     submit(page)

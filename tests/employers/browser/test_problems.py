@@ -9,6 +9,7 @@ import io
 
 from employers.client.check import check_extract
 from employers.client.issues import write_issues_csv
+from tests.employers.browser.conftest import wait_until
 from tests.employers.browser.test_page import choose, choose_csv, open_page
 from tests.employers.client.samples import HEADER, ROWS, csv_text
 
@@ -92,7 +93,7 @@ def test_with_one_column_missing_the_chooser_keeps_the_columns_it_found(signed_i
     page.select_option("#column-compensation", "Base Salary 2026")
     done = int(page.evaluate("document.body.dataset.checks"))
     page.click("#columns-button")
-    page.wait_for_function("(done) => Number(document.body.dataset.checks) > done", arg=done)
+    wait_until(page, "(done) => Number(document.body.dataset.checks) > done", done)
     assert "no errors" in page.inner_text("#check-summary")
 
 
