@@ -130,7 +130,7 @@ def make_cycle(world, office_key_document):
 
 # --- Celery -----------------------------------------------------------------------------
 # Without CELERY_BROKER_URL every task runs eagerly. With it, tests marked ``worker`` talk to a
-# real worker process on the real broker, bound to this session's own queue and to the test
+# real worker process on the real broker, bound to this test run's own queue and to the test
 # database; every other test still runs tasks eagerly so that it never waits on a queue.
 
 import subprocess  # noqa: E402
@@ -169,7 +169,7 @@ def _database_url_for_worker() -> str:
 
 @pytest.fixture(scope="session")
 def celery_worker_process(django_db_setup, django_db_blocker):
-    """A real ``celery worker`` process consuming this session's queue, on the test database."""
+    """A real ``celery worker`` process consuming this test run's queue, on the test database."""
     from django.conf import settings
 
     from compact.celery import app
