@@ -79,6 +79,15 @@ def release_published(*, cycle: Cycle) -> Release:
     return release
 
 
+def releases_public() -> list[Release]:
+    """The latest published release of every published cycle, newest cycle first (public)."""
+    latest = {}
+    for release in (Release.objects.filter(state=ReleaseState.PUBLISHED, cycle__state=CycleState.PUBLISHED)
+                    .select_related("cycle").order_by("-cycle__deadline", "-number")):
+        latest.setdefault(release.cycle_id, release)
+    return list(latest.values())
+
+
 def releases_published(*, cycle: Cycle) -> list[Release]:
     """Every published release of a cycle, first to last (what a correction is audited against)."""
     return list(Release.objects.filter(cycle=cycle, state=ReleaseState.PUBLISHED).order_by("number"))
@@ -90,9 +99,11 @@ def release_next_number(*, cycle: Cycle) -> int:
 
 
 def releases_of_earlier_cycles(*, cycle: Cycle, limit: int = 5) -> list[Release]:
-    """The latest published release of each of the ``limit`` most recent other published cycles."""
+    """The latest published release of each of the ``limit`` most recent published cycles whose
+    deadline came before ``cycle``'s, newest first (a later cycle is never "the year before")."""
     out = []
-    for other in Cycle.objects.filter(state=CycleState.PUBLISHED).exclude(pk=cycle.pk).order_by("-deadline")[:limit]:
+    earlier = Cycle.objects.filter(state=CycleState.PUBLISHED, deadline__lt=cycle.deadline).exclude(pk=cycle.pk)
+    for other in earlier.order_by("-deadline")[:limit]:
         release = other.releases.filter(state=ReleaseState.PUBLISHED).order_by("-number").first()
         if release is not None:
             out.append(release)

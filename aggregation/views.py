@@ -1,7 +1,9 @@
-"""Pages of releases: the public report (HTML and PDF) and the office's review of a draft."""
+"""Pages of releases: the public pages (the landing page, the archive, the report as HTML and
+PDF) and the office's review of a draft. Public pages read published releases only."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -10,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from aggregation.models import ReleaseState
+from aggregation.reports.headlines import CycleHeadline, cycle_headline, published_groups
 from aggregation.reports.render import cells_for_display, html_to_pdf, report_context, report_html
 from aggregation.selectors import (
     exclusions_of,
@@ -17,6 +20,7 @@ from aggregation.selectors import (
     release_latest,
     release_published,
     releases_of_earlier_cycles,
+    releases_public,
 )
 from aggregation.services import releases
 from aggregation.services.resubmission import resubmission_grant
@@ -35,6 +39,7 @@ from compact.pages import (
     run_service,
 )
 from compact.selectors import cycle_get_published
+from compact.views import home
 from protocol.release import ReleaseDocument
 
 DIMENSION_CHOICES = {
@@ -64,23 +69,56 @@ def _published(slug: str):
         raise Http404("No published release") from None
 
 
+def public_home(request):
+    """``/``: people signed in go where their work is; everyone else reads the landing page."""
+    if principal_of(request).is_authenticated:
+        return home(request)
+    return public_landing(request)
+
+
+def _archive_row(release) -> dict:
+    """One published cycle as the public pages list it: its headline and where to read it."""
+    slug = release.cycle.slug
+    return {"cycle": release.cycle, "release": release,
+            "headline": cycle_headline(release.release_document(), published_at=release.published_at),
+            "report_url": reverse("public-report", args=[slug]), "pdf_url": reverse("public-report-pdf", args=[slug])}
+
+
+def public_landing(request):
+    """What the compact is, who takes part, the latest report and how to join."""
+    rows = [_archive_row(r) for r in releases_public()]
+    latest = rows[0] if rows else None
+    return render(request, "compact/public_landing.html", {
+        "latest": latest,
+        "groups": published_groups(latest["release"].release_document()) if latest else None,
+        "cycles": rows,
+        "contact": getattr(settings, "EQUITY_OFFICE_CONTACT", ""),
+    })
+
+
+def public_releases(request):
+    """Every published report, newest first, with its headline and downloads."""
+    return render(request, "compact/public_releases.html", {"rows": [_archive_row(r) for r in releases_public()]})
+
+
 @inline_styles_allowed
 def public_report(request, slug):
-    """The published report, for everyone."""
+    """The published report, for everyone, compared with the published cycles before it."""
     release = _published(slug)
     links = [
         ("PDF", reverse("public-report-pdf", args=[slug])),
         ("CSV", reverse("api-release-csv", args=[slug])),
         ("JSON", reverse("api-release", args=[slug])),
         ("All reports", reverse("public-releases")),
+        ("About the compact", reverse("public-landing")),
     ]
-    return HttpResponse(report_html(release.release_document(), links=links))
+    return HttpResponse(report_html(release.release_document(), links=links, earlier=_earlier_headlines(release.cycle)))
 
 
 def public_report_pdf(request, slug):
     release = _published(slug)
-    response = HttpResponse(html_to_pdf(report_html(release.release_document(), for_pdf=True)),
-                            content_type="application/pdf")
+    html = report_html(release.release_document(), for_pdf=True, earlier=_earlier_headlines(release.cycle))
+    response = HttpResponse(html_to_pdf(html), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="pay-gaps-{slug}.pdf"'
     return response
 
@@ -174,19 +212,11 @@ def _review_charts(document: ReleaseDocument) -> list[dict]:
     return [{"title": title, "svg": built[key][0], "rows": built[key][1]} for key, title in titles.items()]
 
 
-def _earlier_headlines(cycle: Cycle) -> list[dict]:
-    """Headline gaps of earlier published cycles, for the year-over-year view."""
-    out = []
-    for release in releases_of_earlier_cycles(cycle=cycle):
-        document = release.release_document()
-        gender = document.headline()
-        out.append({
-            "cycle": release.cycle.slug,
-            "participants": document.participants,
-            "mean_gap": gender.get("compensation_mean", {}).get("gap"),
-            "median_gap": gender.get("compensation_median", {}).get("gap"),
-        })
-    return out
+def _earlier_headlines(cycle: Cycle) -> list[CycleHeadline]:
+    """Headlines of the published cycles before ``cycle``, newest first, for the year-over-year
+    view: published releases only, never a draft."""
+    return [cycle_headline(r.release_document(), published_at=r.published_at)
+            for r in releases_of_earlier_cycles(cycle=cycle)]
 
 
 @office_required

@@ -117,6 +117,10 @@ TIME_ZONE = env("TIME_ZONE", default="America/New_York")
 USE_I18N = True
 USE_TZ = True
 
+# Where an employer writes to join the compact (an email address or a web address); shown on the
+# public landing page. Empty: the page says to contact the city's equity office.
+EQUITY_OFFICE_CONTACT = env("EQUITY_OFFICE_CONTACT", default="")
+
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env("STATIC_ROOT", default=str(DATA_DIR / "static")))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)

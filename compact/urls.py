@@ -10,7 +10,8 @@ from compact.content_policy import content_policy
 from employers import views as employer_views
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", release_views.public_home, name="home"),
+    path("about/", release_views.public_landing, name="public-landing"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("office/cycles/", views.office_cycles, name="office-cycles"),
@@ -58,7 +59,7 @@ urlpatterns = [
         employer_views.employer_api_key_revoke,
         name="employer-api-key-revoke",
     ),
-    path("releases/", views.public_releases, name="public-releases"),
+    path("releases/", release_views.public_releases, name="public-releases"),
     path("releases/<slug:slug>/", release_views.public_report, name="public-report"),
     path("releases/<slug:slug>/report.pdf", release_views.public_report_pdf, name="public-report-pdf"),
     path("office/cycles/<slug:slug>/review/", release_views.office_review, name="office-review"),

@@ -31,7 +31,7 @@ from compact.pages import (
     office_required,
     run_service,
 )
-from compact.selectors import cycles_published, cycles_visible, invitations_visible, people_list
+from compact.selectors import cycles_visible, invitations_visible, people_list
 from compact.services import cycles, invitations, people
 from employers.client.sanitise import for_csv_cell
 from employers.forms import ApiKeyForm
@@ -56,7 +56,8 @@ def _when(moment) -> str:
 
 
 def home(request):
-    """Send each person to where their work is."""
+    """Send each person signed in to where their work is (``/`` for visitors who are not signed
+    in is the public landing page, aggregation.views.public_home)."""
     principal = principal_of(request)
     if principal.is_office:
         return redirect("office-cycles")
@@ -64,7 +65,7 @@ def home(request):
         return redirect("employer-home")
     if principal.is_authenticated:
         return render(request, "compact/no_role.html")
-    return redirect("public-releases")
+    return redirect("public-landing")
 
 
 @office_required
@@ -308,11 +309,6 @@ def people_page(request):
         else:
             form_errors(request, form)
     return render(request, "compact/people.html", {"people": people_list(principal=principal), "form": form})
-
-
-def public_releases(request):
-    """Published reports, open to everyone."""
-    return render(request, "compact/public_releases.html", {"cycles": cycles_published()})
 
 
 @office_required

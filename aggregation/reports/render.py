@@ -6,12 +6,15 @@ from the same HTML through WeasyPrint. Templates autoescape everything.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from aggregation.reports import charts
+from aggregation.reports.headlines import CycleHeadline, cycle_headline, year_over_year
+from aggregation.reports.wording import change_wording, decomposition_wording
 from protocol import taxonomy as taxonomy_module
 from protocol.paygap import EU_THRESHOLD
 from protocol.release import ALL, CohortKey, ReleaseDocument
@@ -64,8 +67,28 @@ def cells_for_display(release: ReleaseDocument, *, cohort: CohortKey, dims: list
     return [{"labels": key, **cell.fields()} for key, cell in cells.items()]
 
 
-def report_context(release: ReleaseDocument) -> dict:
-    """Everything the report template needs: figures, charts and the tables behind them."""
+def _year_over_year(release: ReleaseDocument, earlier: Sequence[CycleHeadline]) -> dict | None:
+    """The comparison with the cycle before, with its sentences, for the template."""
+    yoy = year_over_year(cycle_headline(release), earlier)
+    if yoy is None:
+        return None
+    before = yoy.previous.cycle
+    change = yoy.participants_change
+    return {
+        "previous": yoy.previous,
+        "current": yoy.current,
+        "mean": change_wording(yoy.current.mean_gap, yoy.previous.mean_gap, before_label=before),
+        "median": change_wording(yoy.current.median_gap, yoy.previous.median_gap, before_label=before),
+        "participants": (f"{abs(change)} {'more' if change > 0 else 'fewer'} than the {yoy.previous.participants} "
+                         f"of {before}" if change else f"as many as in {before}"),
+        "rows": [yoy.current, *yoy.earlier],
+    }
+
+
+def report_context(release: ReleaseDocument, *, earlier: Sequence[CycleHeadline] = ()) -> dict:
+    """Everything the report template needs: figures, charts and the tables behind them.
+    ``earlier``: headlines of earlier published cycles, newest first, for the year-over-year
+    comparison (none: the report has no comparison)."""
     tax = taxonomy_module.load(release.taxonomy)
     metrics = release.metrics
     overall = metrics.get("cohorts", {}).get(ALL.key, {})
@@ -97,6 +120,8 @@ def report_context(release: ReleaseDocument) -> dict:
     adj_svg, adj_table = charts.interval_chart(adj_rows, title="Adjusted gap: women vs men, like for like")
     return {
         "release": release,
+        "year_over_year": _year_over_year(release, earlier),
+        "decomposition": decomposition_wording(rows.get("oaxaca_blinder"), withheld=rows.get("withheld")),
         "policy": release.policy,
         "audit": release.audit,
         "headline": overall.get("gender", {}),
@@ -116,11 +141,12 @@ def report_context(release: ReleaseDocument) -> dict:
     }
 
 
-def report_html(release: ReleaseDocument, *, for_pdf: bool = False, links: list[tuple[str, str]] = (), banner: str = "") -> str:
+def report_html(release: ReleaseDocument, *, for_pdf: bool = False, links: list[tuple[str, str]] = (), banner: str = "",
+                earlier: Sequence[CycleHeadline] = ()) -> str:
     """The report as a standalone HTML document. ``links`` (label, href) go in a top bar on
-    screen; ``banner`` marks a draft."""
+    screen; ``banner`` marks a draft; ``earlier`` as in :func:`report_context`."""
     return environment().get_template("report.html").render(
-        for_pdf=for_pdf, links=list(links), banner=banner, **report_context(release)
+        for_pdf=for_pdf, links=list(links), banner=banner, **report_context(release, earlier=earlier)
     )
 
 
