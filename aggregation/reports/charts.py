@@ -151,7 +151,7 @@ def interval_chart(rows: list[dict], *, title: str):
         ax.set_yticks(range(len(shown)), [r["label"] for r in shown])
         ax.invert_yaxis()
     ax.axvline(0, color="#333333", linewidth=0.8)
-    ax.set_xlabel("adjusted gap, % (95% interval)")
+    ax.set_xlabel("adjusted gap, % (line: likely range)")
     table = [{"label": r["label"], "value": "withheld" if r.get("gap") is None else
               f"{_pct(r['gap'])} ({_pct(r['ci95'][0])} to {_pct(r['ci95'][1])})"} for r in rows]
     return _svg(fig), table

@@ -43,23 +43,26 @@ def decomposition_wording(split: Mapping | None, *, withheld: str | None = None)
         reason = f": {withheld}" if withheld else ""
         return f"This split of the gap is not published{reason}."
     gap, explained, unexplained = parts
-    like_for_like = f"Between women and men with the same {CHARACTERISTICS}, {_women_relative(unexplained)}"
+    same_traits = f"Between women and men with the same {CHARACTERISTICS}, {_women_relative(unexplained)}"
     if abs(gap) < NEAR_ZERO:
         out = "Women's and men's typical pay differ by less than half a percent, so there is no gap to split."
-        return out if abs(unexplained) < NEAR_ZERO else f"{out} {like_for_like}."
+        if abs(unexplained) < NEAR_ZERO:
+            return out
+        return f"{out} {same_traits}."
     lower = gap > 0
     overall = f"Women's typical pay is {_pay_percent(gap):.1f}% {'below' if lower else 'above'} men's."
     share = explained / gap
     if share < 0:
         # The characteristics point the other way: they would predict the opposite gap.
         return (f"{overall} Differences in {CHARACTERISTICS} do not account for any of it: if anything, "
-                f"women's {CHARACTERISTICS} would predict {'higher' if lower else 'lower'} pay than men's. "
-                f"{like_for_like}, a wider gap than the overall one.")
+                f"women's jobs, race/ethnicity and tenure would predict {'higher' if lower else 'lower'} pay for "
+                "women than for men. "
+                f"{same_traits}, a wider gap than the overall one.")
     if share > 1:
         # The characteristics predict more than the whole gap; like for like it is reversed or gone.
         return (f"{overall} Differences in {CHARACTERISTICS} more than account for it: on their own they would "
                 f"put women's pay {_pay_percent(explained):.1f}% {'below' if lower else 'above'} men's. "
-                f"{like_for_like}.")
+                f"{same_traits}.")
     explained_pct = round(100 * share)
     if explained_pct == 0:
         split_words = (f"Almost none of that difference comes from differences in {CHARACTERISTICS}; "
@@ -71,7 +74,7 @@ def decomposition_wording(split: Mapping | None, *, withheld: str | None = None)
         split_words = (f"About {explained_pct}% of that difference comes from differences in {CHARACTERISTICS}; "
                        f"the other {100 - explained_pct}% remains between women and men who are alike in "
                        "these respects.")
-    return f"{overall} {split_words} {like_for_like}."
+    return f"{overall} {split_words} Comparing like with like, {_women_relative(unexplained)}."
 
 
 def change_wording(now: float | None, before: float | None, *, before_label: str) -> str:
