@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import pytest
 from django.test import Client
@@ -135,3 +136,105 @@ def test_every_form_field_has_a_label(world, make_cycle):
         ids = re.findall(r'<(?:input|select|textarea)[^>]*\bid="([^"]+)"', html)
         for field_id in ids:
             assert f'for="{field_id}"' in html, field_id
+
+
+# --- the public pages: landing, archive, report ------------------------------------------
+
+
+@pytest.fixture
+def publish(db):
+    """A cycle with a stored release made from a real audited document: ``state`` is the
+    release's (a draft leaves the cycle unmasked); ``shift`` moves its mean gap."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from aggregation.models import Release, ReleaseState
+    from tests.factories import synthetic_release
+
+    def make(slug: str, *, years_ago: int, participants: int = 10, shift: float = 0.0, state: str = "published",
+             cohorts=(), number: int = 1) -> Cycle:
+        doc = synthetic_release(10)[0]
+        doc["cycle"], doc["participants"] = slug, participants
+        doc["metrics"]["cohorts"]["all"]["gender"]["compensation_mean"]["gap"] += shift
+        doc["tables"] += [{**doc["tables"][0], "cohort": cohort} for cohort in cohorts]
+        when = timezone.now() - timedelta(days=365 * years_ago)
+        cycle, _ = Cycle.objects.get_or_create(slug=slug, defaults={
+            "name": f"Pay gaps {slug}", "deadline": when - timedelta(days=30),
+            "state": "published" if state == "published" else "unmasked",
+            "published_at": when if state == "published" else None})
+        Release.objects.create(cycle=cycle, number=number, document=doc, certificate={"passed": True},
+                               policy_version="test", state=ReleaseState.PUBLISHED if state == "published"
+                               else ReleaseState.DRAFT, published_at=when if state == "published" else None)
+        return cycle
+
+    return make
+
+
+def _mean_gap_of(cycle) -> float:
+    return cycle.releases.get(number=1).document["metrics"]["cohorts"]["all"]["gender"]["compensation_mean"]["gap"]
+
+
+def test_visitors_get_the_landing_page_at_the_root_with_the_latest_report(world, publish):
+    older = publish("2025", years_ago=1, participants=8, shift=0.02)
+    latest = publish("2026", years_ago=0, participants=10)
+    page = Client().get("/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "The city's pay-equity compact" in html and "secure aggregation" in html
+    assert 'href="/releases/2026/"' in html and 'href="/releases/2026/report.pdf"' in html
+    assert f"{100 * _mean_gap_of(latest):.1f}%" in html and f"{100 * _mean_gap_of(older):.1f}%" not in html
+    # Who takes part: how many employers in each published report, never which.
+    assert re.search(r"Pay gaps 2026</a></td><td class=\"num\">10<", html)
+    assert re.search(r"Pay gaps 2025</a></td><td class=\"num\">8<", html)
+    assert world.acme.name not in html and world.birch.name not in html
+    assert "How an employer joins" in html and "Contact the city's equity office" in html
+    # The same page is at /about/ for people who are signed in; / still sends them to their work.
+    assert signed_in(world, "ana").get("/").url == "/office/cycles/"
+    assert "How an employer joins" in signed_in(world, "ana").get("/about/").content.decode()
+
+
+def test_the_landing_page_names_only_the_groups_the_latest_release_publishes(world, publish):
+    publish("2025", years_ago=1, cohorts=[{"kind": "industry", "value": "Education"}])
+    publish("2026", years_ago=0, cohorts=[{"kind": "size", "value": "500+"}, {"kind": "industry", "value": "IT"}])
+    html = Client().get("/").content.decode()
+    who = html[html.index('id="who"'):html.index('id="join"')]
+    assert "<strong>Industries:</strong> IT</li>" in who and "500+" in who and "Education" not in who
+
+
+def test_the_landing_page_before_anything_is_published_and_with_a_contact(world, settings):
+    html = Client().get("/").content.decode()
+    assert "No report is published yet" in html and "/releases/" in html
+    settings.EQUITY_OFFICE_CONTACT = "equity.office@city.example"
+    assert 'href="mailto:equity.office@city.example"' in Client().get("/").content.decode()
+
+
+def test_the_archive_lists_each_published_cycle_with_its_date_employers_gaps_and_downloads(world, publish):
+    publish("2025", years_ago=1, participants=8, shift=0.02)
+    latest = publish("2026", years_ago=0, participants=10)
+    publish("2026", years_ago=0, participants=11, number=2)  # a correction: the latest release counts
+    publish("2027", years_ago=-1, state="draft")  # built, not published
+    html = Client().get("/releases/").content.decode()
+    rows = re.findall(r"<tr>\s*<th scope=\"row\">(.*?)</tr>", html, flags=re.S)
+    assert [re.sub(r"<.*?>|\s+", " ", r).split()[2] for r in rows] == ["2026", "2025"]
+    newest = rows[0]
+    assert "corrected, release 2" in newest and ">11<" in newest
+    assert f"{100 * _mean_gap_of(latest):.1f}%" in newest
+    assert 'href="/releases/2026/"' in newest and 'href="/releases/2026/report.pdf"' in newest
+    assert latest.releases.get(number=2).published_at.strftime("%Y") in newest
+    assert "2027" not in html
+
+
+def test_the_public_report_compares_with_the_published_cycle_before_it_only(world, publish):
+    publish("2024", years_ago=2, participants=7, shift=0.03)
+    publish("2025", years_ago=1, state="draft")  # never published: not "the year before"
+    current = publish("2026", years_ago=0, participants=10)
+    publish("2027", years_ago=-1, participants=12)  # published later: not earlier
+    html = Client().get("/releases/2026/").content.decode()
+    section = html[html.index('id="year-over-year"'):html.index('id="jobs"')]
+    assert "Compared with 2024" in section and "2025" not in section and "2027" not in section
+    assert "3 more than the 7 of 2024" in section
+    assert f"down 3.0 points from {100 * (_mean_gap_of(current) + 0.03):.1f}% in 2024" in section
+    first = Client().get("/releases/2024/").content.decode()
+    assert 'id="year-over-year"' not in first
+    assert Client().get("/releases/2025/").status_code == 404
