@@ -80,7 +80,7 @@ def _archive_row(release) -> dict:
     """One published cycle as the public pages list it: its headline and where to read it."""
     slug = release.cycle.slug
     return {"cycle": release.cycle, "release": release,
-            "headline": cycle_headline(release.release_document(), published_at=release.published_at),
+            "headline": cycle_headline(release.release_document(), cycle=slug, published_at=release.published_at),
             "report_url": reverse("public-report", args=[slug]), "pdf_url": reverse("public-report-pdf", args=[slug])}
 
 
@@ -215,7 +215,7 @@ def _review_charts(document: ReleaseDocument) -> list[dict]:
 def _earlier_headlines(cycle: Cycle) -> list[CycleHeadline]:
     """Headlines of the published cycles before ``cycle``, newest first, for the year-over-year
     view: published releases only, never a draft."""
-    return [cycle_headline(r.release_document(), published_at=r.published_at)
+    return [cycle_headline(r.release_document(), cycle=r.cycle.slug, published_at=r.published_at)
             for r in releases_of_earlier_cycles(cycle=cycle)]
 
 

@@ -30,12 +30,15 @@ class CycleHeadline:
     published_at: datetime | None = None
 
 
-def cycle_headline(document: ReleaseDocument, *, published_at: datetime | None = None) -> CycleHeadline:
+def cycle_headline(document: ReleaseDocument, *, cycle: str | None = None,
+                   published_at: datetime | None = None) -> CycleHeadline:
+    """``cycle``: the cycle's name where the caller holds it (the service: the cycle's slug),
+    else the document's."""
     gender = document.headline()
     mean = gender.get("compensation_mean") or {}
     median = gender.get("compensation_median") or {}
     return CycleHeadline(
-        cycle=document.cycle,
+        cycle=cycle or document.cycle,
         participants=document.participants,
         mean_gap=mean.get("gap"),
         median_gap=median.get("gap"),
