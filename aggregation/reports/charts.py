@@ -104,7 +104,7 @@ def cents_bars(rows: list[dict], *, title: str):
         ax.legend(handles, genders, title="Gender", fontsize=8, title_fontsize=8, ncol=len(genders),
                   loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False)
     ax.axvline(100, color="#333333", linewidth=0.8)
-    ax.set_xlabel("cents per dollar of the reference group's mean pay")
+    ax.set_xlabel("cents per dollar of White men's mean pay")
     table = [
         {"label": f"{r['race_ethnicity']}, {r['gender']}",
          "value": "withheld" if r.get("cents_per_dollar") is None else f"{r['cents_per_dollar']:.0f}¢"}

@@ -10,7 +10,14 @@ import subprocess
 import pytest
 
 from aggregation.reports import charts
+from aggregation.reports.headlines import (
+    CycleHeadline,
+    cycle_headline,
+    published_groups,
+    year_over_year,
+)
 from aggregation.reports.render import html_to_pdf, report_html
+from aggregation.reports.wording import change_wording, decomposition_wording
 from protocol.release import release_from_json
 from tests.factories import synthetic_release
 
@@ -63,7 +70,7 @@ def test_suppressed_cells_in_the_report_say_so(release):
     for t in release["tables"]:
         if t["dimensions"] == ["gender"]:
             t["cells"][2] = {"gender": "Nonbinary", "status": "suppressed"}
-    assert "suppressed to protect small groups" in report_html(release_from_json(release))
+    assert "withheld to protect small groups" in report_html(release_from_json(release))
 
 
 def test_charts_use_the_colour_blind_safe_palette_and_unique_ids(release):
@@ -115,8 +122,6 @@ def test_a_colour_means_one_thing_flags_are_not_a_gender_and_the_race_chart_has_
 
 
 # --- plain words: the Oaxaca–Blinder split ---------------------------------------------
-
-from aggregation.reports.wording import change_wording, decomposition_wording  # noqa: E402
 
 
 def test_a_split_with_shares_between_0_and_1_is_said_in_shares_and_percent_of_pay():
@@ -200,8 +205,6 @@ def test_the_public_copy_says_no_log_pay_and_the_second_years_split_reads_true(r
 
 
 # --- year over year ----------------------------------------------------------------------
-
-from aggregation.reports.headlines import CycleHeadline, cycle_headline, published_groups, year_over_year  # noqa: E402
 
 
 def test_without_earlier_cycles_the_report_has_no_comparison(release):
