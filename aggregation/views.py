@@ -228,7 +228,7 @@ def office_draft_report(request, slug):
     if release is None or not release.document:
         raise Http404("No draft")
     banner = "" if release.state == ReleaseState.PUBLISHED else f"Draft release {release.number} — not published"
-    return HttpResponse(report_html(release.release_document(), banner=banner,
+    return HttpResponse(report_html(release.release_document(), banner=banner, earlier=_earlier_headlines(cycle),
                                     links=[("Back to the review", reverse("office-review", args=[slug]))]))
 
 

@@ -238,3 +238,13 @@ def test_the_public_report_compares_with_the_published_cycle_before_it_only(worl
     first = Client().get("/releases/2024/").content.decode()
     assert 'id="year-over-year"' not in first
     assert Client().get("/releases/2025/").status_code == 404
+
+
+def test_the_office_draft_preview_compares_with_the_year_before_as_the_public_will_see(world, publish):
+    publish("2025", years_ago=1, participants=8)
+    publish("2026", years_ago=0, participants=10, state="draft")
+    html = signed_in(world, "ana").get("/office/cycles/2026/review/report").content.decode()
+    assert "Draft release 1" in html
+    section = html[html.index('id="year-over-year"'):html.index('id="jobs"')]
+    assert "Compared with 2025" in section and "2 more than the 8 of 2025" in section
+    assert Client().get("/releases/2026/").status_code == 404
