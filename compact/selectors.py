@@ -46,11 +46,6 @@ def cycle_get_by_id(*, pk: int) -> Cycle:
     return Cycle.objects.get(pk=pk)
 
 
-def cycles_published() -> QuerySet[Cycle]:
-    """Published cycles, newest first (public)."""
-    return Cycle.objects.filter(state=CycleState.PUBLISHED).order_by("-published_at")
-
-
 def cycle_get_published(*, slug: str) -> Cycle:
     cycle = Cycle.objects.filter(slug=slug, state=CycleState.PUBLISHED).first()
     if cycle is None:
