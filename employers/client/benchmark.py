@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from employers.client.charts import BarSeries, YOU_COLOUR, COMPACT_COLOUR, bars_svg, percent
+from employers.client.charts import COMPACT_COLOUR, YOU_COLOUR, BarSeries, bars_svg, percent
 from employers.client.pdf import pdf_from_html
 from protocol.histogram import interpolated_median
 from protocol.layout import Aggregate
