@@ -199,6 +199,14 @@ def difference_in_words(value: float | None) -> str:
     return f"{percent(abs(value))} {'higher' if value > 0 else 'lower'}"
 
 
+def _where(cohort: CohortKey) -> str:
+    if cohort.kind == "all":
+        return "across all employers in the compact"
+    if cohort.kind == "industry":
+        return f"among the compact's employers in {cohort.value}"
+    return f"among the compact's employers of {cohort.value} people"
+
+
 def _headline(own: Aggregate, release: ReleaseDocument, groups: list[CohortKey]) -> list[dict]:
     """The headline statements: the employer's gender gap and each of its groups', in words."""
     mine = own_gender_gap(own)
@@ -214,8 +222,7 @@ def _headline(own: Aggregate, release: ReleaseDocument, groups: list[CohortKey])
                             f"(mean annual pay); at the median, {gap_in_words(mine.median)}."})
     for cohort in groups:
         theirs = compact_gender_gap(release, cohort)
-        where = ("across all employers in the compact" if cohort == ALL
-                 else f"among the compact's employers in {cohort.label[0].lower() + cohort.label[1:]}")
+        where = _where(cohort)
         if theirs.mean is None:
             out.append({"figure": "not published", "who": cohort.label,
                         "text": f"The gender pay gap {where} is not published (a group is too small)."})
