@@ -77,7 +77,7 @@ def bars_svg(*, labels: list[str], series: list[BarSeries], title: str, descript
     n = len(series)
     row = max(n * BAR + (n - 1) * BAR_GAP, 2 * LINE) + 2 * ROW_PAD
     height = LEGEND + row * len(labels) + AXIS
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" role="img" class="chart" '
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" role="img" class="bars" '
            f'aria-labelledby="{chart_id}-title {chart_id}-desc" {FONT} font-size="11">',
            f'<title id="{chart_id}-title">{escape(title)}</title>',
            f'<desc id="{chart_id}-desc">{escape(description)}</desc>']

@@ -49,7 +49,7 @@ export function barsSvg({ labels, series, title, description, missing, chartId }
   const n = series.length;
   const row = Math.max(n * BAR + (n - 1) * BAR_GAP, 2 * LINE) + 2 * ROW_PAD;
   const height = LEGEND + row * labels.length + AXIS;
-  const svg = svgEl("svg", { viewBox: `0 0 ${WIDTH} ${height}`, role: "img", class: "chart",
+  const svg = svgEl("svg", { viewBox: `0 0 ${WIDTH} ${height}`, role: "img", class: "bars",
     "aria-labelledby": `${chartId}-title ${chartId}-desc`, "font-family": "DejaVu Sans, Verdana, sans-serif", "font-size": 11 });
   svg.append(svgEl("title", { id: `${chartId}-title` }, title), svgEl("desc", { id: `${chartId}-desc` }, description));
   let at = PLOT_START;

@@ -4,7 +4,7 @@
 // gap" columns and the group each row is compared with. Text is set with textContent only.
 
 import { COMPACT_COLOUR, YOU_COLOUR, barsSvg } from "./chart.js";
-import { cohortLabel, count, differenceWords, gapWords, money, months } from "./compare.js";
+import { cohortLabel, count, differenceWords, gapWords, money } from "./compare.js";
 
 function el(tag, text = null, attrs = {}) {
   const node = document.createElement(tag);
@@ -13,7 +13,8 @@ function el(tag, text = null, attrs = {}) {
   return node;
 }
 
-const MEASURES = ["People", "Mean pay", "Median pay", "Mean performance pay", "Mean tenure (months)"];
+// Performance pay and tenure are in the CSV download; the table keeps to what fits a screen.
+const MEASURES = ["People", "Mean pay", "Median pay"];
 
 function headline(model) {
   const wrap = el("div", null, { class: "headline", id: "compare-headline" });
@@ -27,7 +28,10 @@ function headline(model) {
 
 function figure(svg, caption, note) {
   const fig = el("figure", null, { class: "chart-figure" });
-  fig.append(el("figcaption", caption), svg, el("p", note, { class: "muted" }));
+  // On a narrow screen the chart keeps a readable size and scrolls sideways in its own box.
+  const box = el("div", null, { class: "chart-scroll", tabindex: "0", role: "region", "aria-label": caption });
+  box.append(svg);
+  fig.append(el("figcaption", caption), box, el("p", note, { class: "muted" }));
   return fig;
 }
 
@@ -75,11 +79,10 @@ function comparisonTable(section) {
     const tr = el("tr");
     const o = row.own;
     tr.append(el("th", row.label, { scope: "row" }),
-      ...[count(o.n), money(o.mean), money(o.median), money(o.perf), months(o.tenure)].map((v) => el("td", v, { class: "num mine" })));
+      ...[count(o.n), money(o.mean), money(o.median)].map((v) => el("td", v, { class: "num mine" })));
     if (row.compact) {
       const c = row.compact;
-      tr.append(...[count(c.headcount), money(c.compensation_mean), money(c.compensation_median ?? null),
-        money(c.performance_pay_mean ?? null), months(c.tenure_mean_months ?? null)].map((v) => el("td", v, { class: "num" })),
+      tr.append(...[count(c.headcount), money(c.compensation_mean), money(c.compensation_median ?? null)].map((v) => el("td", v, { class: "num" })),
       el("td", differenceWords(row.difference), { class: "num gap" }));
       const via = el("td", cohortLabel(row.cohort), { class: "via" });
       if (row.passedOver.length) via.append(el("span", `not published for ${row.passedOver.map(cohortLabel).join(", ")}`, { class: "muted" }));
