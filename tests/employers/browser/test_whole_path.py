@@ -19,7 +19,13 @@ import pytest
 from compact.models import Cycle
 from employers.client.synthetic import synthetic_employees
 from employers.models import SealedSubmission
-from tests.employers.browser.test_compare import DEMO_LIKE, _cli_model, _page_model, compare, serve_release
+from tests.employers.browser.test_compare import (
+    DEMO_LIKE,
+    _cli_model,
+    _page_model,
+    compare,
+    serve_release,
+)
 from tests.employers.browser.test_page import choose, open_page, submit
 
 
