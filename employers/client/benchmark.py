@@ -268,6 +268,7 @@ def _charts(rows: dict, gaps: list[dict]) -> dict[str, str]:
                                f"{'' if r.cohort is None else ' than ' + r.cohort.label}." for r in jobs),
         missing="not published",
         chart_id="chart-difference",
+        toward=("yours lower", "yours higher"),
     )
     gender = bars_svg(
         labels=[g["job_category"] for g in gaps],
@@ -279,6 +280,7 @@ def _charts(rows: dict, gaps: list[dict]) -> dict[str, str]:
                                f"{gap_in_words(g['compact'])} in the compact." for g in gaps),
         missing="—",
         chart_id="chart-gender-gap",
+        toward=("women paid more", "women paid less"),
     )
     return {"difference": difference, "gender": gender}
 

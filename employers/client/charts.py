@@ -25,7 +25,7 @@ WIDTH = 760
 LABEL_END = 330  # category labels end here (right-aligned)
 PLOT_START, PLOT_END = 380, 700
 BAR, BAR_GAP, ROW_PAD, LINE = 12, 2, 8, 12
-LEGEND, AXIS = 26, 26
+LEGEND, AXIS = 26, 42
 FONT = 'font-family="DejaVu Sans, Verdana, sans-serif"'
 
 
@@ -65,8 +65,9 @@ def wrap(label: str, width: int = 34) -> list[str]:
 
 
 def bars_svg(*, labels: list[str], series: list[BarSeries], title: str, description: str,
-             missing: str, chart_id: str) -> str:
-    """Horizontal bars, one group of ``len(series)`` bars per label, around a zero line."""
+             missing: str, chart_id: str, toward: tuple[str, str] = ("", "")) -> str:
+    """Horizontal bars, one group of ``len(series)`` bars per label, around a zero line;
+    ``toward`` says what a bar to the left and to the right means, under the axis."""
     values = [v for s in series for v in s.values if v is not None]
     ticks = nice_ticks(min([0.0, *values]), max([0.0, *values]))
     low, high = ticks[0], ticks[-1]
@@ -93,6 +94,11 @@ def bars_svg(*, labels: list[str], series: list[BarSeries], title: str, descript
         out.append(f'<line x1="{x(t)}" y1="{top}" x2="{x(t)}" y2="{bottom}" stroke="{stroke}" stroke-width="1"/>'
                    f'<text x="{x(t)}" y="{bottom + 16}" text-anchor="middle" fill="#404040">'
                    f'{escape(signed_percent(t) if t else "0%").replace(".0%", "%")}</text>')
+    left_note, right_note = toward
+    if left_note:
+        out.append(f'<text x="{x(0) - 6}" y="{bottom + 34}" text-anchor="end" fill="#404040">← {escape(left_note)}</text>')
+    if right_note:
+        out.append(f'<text x="{x(0) + 6}" y="{bottom + 34}" fill="#404040">{escape(right_note)} →</text>')
     for i, label in enumerate(labels):
         y0 = top + i * row
         lines = wrap(label)

@@ -9,7 +9,7 @@ export const YOU_COLOUR = "#1F1F1F";
 export const COMPACT_COLOUR = "#9A9A9A";
 const MISSING_COLOUR = "#595959";
 const WIDTH = 760, LABEL_END = 330, PLOT_START = 380, PLOT_END = 700;
-const BAR = 12, BAR_GAP = 2, ROW_PAD = 8, LINE = 12, LEGEND = 26, AXIS = 26;
+const BAR = 12, BAR_GAP = 2, ROW_PAD = 8, LINE = 12, LEGEND = 26, AXIS = 42;
 const NS = "http://www.w3.org/2000/svg";
 
 function svgEl(tag, attrs = {}, text = null) {
@@ -40,8 +40,9 @@ function wrap(label, width = 34) {
   return [label.slice(0, cut), label.slice(cut + 1)];
 }
 
-// series: [{name, colour, values}] with one value (a fraction, or null) per label.
-export function barsSvg({ labels, series, title, description, missing, chartId }) {
+// series: [{name, colour, values}] with one value (a fraction, or null) per label; toward:
+// what a bar to the left and to the right means, written under the axis.
+export function barsSvg({ labels, series, title, description, missing, chartId, toward = ["", ""] }) {
   const values = series.flatMap((s) => s.values.filter((v) => v !== null && v !== undefined));
   const ticks = niceTicks(Math.min(0, ...values), Math.max(0, ...values));
   const low = ticks[0], high = ticks[ticks.length - 1];
@@ -62,6 +63,9 @@ export function barsSvg({ labels, series, title, description, missing, chartId }
     svg.append(svgEl("line", { x1: x(t), y1: top, x2: x(t), y2: bottom, stroke: t === 0 ? "#1F1F1F" : "#D0D0D0", "stroke-width": 1 }),
       svgEl("text", { x: x(t), y: bottom + 16, "text-anchor": "middle", fill: "#404040" }, t ? signedPercent(t).replace(".0%", "%") : "0%"));
   }
+  const [leftNote, rightNote] = toward;
+  if (leftNote) svg.append(svgEl("text", { x: x(0) - 6, y: bottom + 34, "text-anchor": "end", fill: "#404040" }, `← ${leftNote}`));
+  if (rightNote) svg.append(svgEl("text", { x: x(0) + 6, y: bottom + 34, fill: "#404040" }, `${rightNote} →`));
   labels.forEach((label, i) => {
     const y0 = top + i * row;
     const lines = wrap(label);

@@ -113,7 +113,7 @@ export function renderCompare(model) {
     title: "Gender pay gap by job category: yours and the compact's",
     description: "Bars to the right: women are paid less than men (mean annual pay); to the left: more. "
       + model.gaps.map((g) => `${g.job}: women paid ${gapWords(g.own)} at your organisation, ${gapWords(g.compact)} in the compact.`).join(" "),
-    missing: "—", chartId: "compare-chart-gender-gap",
+    missing: "—", chartId: "compare-chart-gender-gap", toward: ["women paid more", "women paid less"],
   });
   nodes.push(figure(gapChart, "Gender pay gap by job category: yours and the compact's",
     "Bars to the right: women are paid less than men (mean annual pay); to the left, more. \u201c—\u201d: one side has no women or no men, or the compact does not publish them."),
@@ -128,7 +128,7 @@ export function renderCompare(model) {
         title: "Your mean pay compared with the compact's, by job category",
         description: "Bars to the right: your mean annual pay is higher than the compact's group's; to the left: lower. "
           + section.rows.map((r) => `${r.label}: ${differenceWords(r.difference)}${r.cohort ? ` than ${cohortLabel(r.cohort)}` : ""}.`).join(" "),
-        missing: "not published", chartId: "compare-chart-difference",
+        missing: "not published", chartId: "compare-chart-difference", toward: ["yours lower", "yours higher"],
       });
       wrap.append(figure(chart, "Your mean pay compared with the compact's, by job category",
         "Bars to the right: your mean annual pay is higher than the compact's; to the left, lower. Each job category is compared with the group named in the table below."));
