@@ -217,9 +217,10 @@ def _headline(own: Aggregate, release: ReleaseDocument, groups: list[CohortKey])
         out.append({"figure": "—", "who": "Your organisation",
                     "text": f"Your extract has no {missing}, so it has no gender pay gap to compare."})
     else:
+        median = "" if mine.median is None else f"; at the median, {gap_in_words(mine.median)}"
         out.append({"figure": gap_in_words(mine.mean), "who": "Your organisation",
                     "text": f"Women at your organisation are paid {gap_in_words(mine.mean)} than men on average "
-                            f"(mean annual pay); at the median, {gap_in_words(mine.median)}."})
+                            f"(mean annual pay){median}."})
     for cohort in groups:
         theirs = compact_gender_gap(release, cohort)
         where = _where(cohort)

@@ -283,3 +283,31 @@ def test_a_published_cycles_page_offers_the_comparison_and_no_submission(signed_
     assert page.locator("#compare-button").is_visible() and page.locator("#submit-button").count() == 0
     cycle_page = world.client("alice").get("/employer/cycles/2026/")
     assert b"/employer/cycles/2026/browser" in cycle_page.content and b"Compare your extract" in cycle_page.content
+
+
+@pytest.mark.slow  # saving a copy of the real template takes seconds
+def test_a_boston_workbook_compares_alike_in_the_page_and_the_cli_without_medians(signed_in, make_cycle, tmp_path, world):
+    import shutil
+
+    import openpyxl
+
+    from tests.employers.client.samples import TEMPLATES
+
+    published(make_cycle)
+    type(world.acme).objects.filter(pk=world.acme.pk).update(industry="Nonprofit", size_band="50-199")
+    path = tmp_path / "bwwc-2024.xlsx"
+    shutil.copy(TEMPLATES / "bwwc-2024-wage-gap-template.xlsx", path)
+    workbook = openpyxl.load_workbook(path)
+    for sheet, values in (("1.Number of Employees", (12, 9, 15)), ("2.Compensation", (1_020_000, 700_000, 1_500_000)),
+                          ("3.Performance Pay", (0, 9_000, 30_000)), ("4.Tenure", (480, 300, 900))):
+        for ref, value in zip(("E10", "F10", "E12"), values, strict=True):
+            workbook[sheet][ref] = value
+    workbook.save(path)
+    page = open_page(signed_in)
+    serve_release(page, body=DEMO_LIKE.read_text())
+    choose(page, path)
+    compare(page)
+    cli = _cli_model(path, DEMO_LIKE, "Nonprofit", "50-199")
+    assert _page_model(page) == cli
+    assert all(row[2] == "—" for table in cli[0].values() for row in table.values())  # a workbook has no medians
+    assert "medians cannot be computed" in page.inner_text("#compare-output")

@@ -213,8 +213,9 @@ export function compareModel(result, release, tax, employer) {
     statements.push({ who: "Your organisation", figure: "—",
       text: `Your extract has no ${ownWomen.n ? "men" : "women"}, so it has no gender pay gap to compare.` });
   } else {
+    const median = gap(ownMen.median, ownWomen.median);
     statements.push({ who: "Your organisation", figure: gapWords(ownMean),
-      text: `Women at your organisation are paid ${gapWords(ownMean)} than men on average (mean annual pay); at the median, ${gapWords(gap(ownMen.median, ownWomen.median))}.` });
+      text: `Women at your organisation are paid ${gapWords(ownMean)} than men on average (mean annual pay)${median === null ? "" : `; at the median, ${gapWords(median)}`}.` });
   }
   for (const cohort of cohorts) {
     const cells = cellsOf(release, cohort, ["gender"]) || new Map();
