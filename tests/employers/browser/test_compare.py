@@ -125,8 +125,15 @@ def test_the_comparison_has_charts_with_a_legend_and_a_text_alternative(signed_i
     synthetic_employees(n=300, seed=3).to_csv(path, index=False)
     choose(page, path)
     compare(page)
-    charts = page.locator("#compare-output svg[role=img]")
-    assert charts.count() == 2
+    # Each chart in two layouts, one shown: labels beside the bars, or above them on a phone.
+    assert page.locator("#compare-output svg.bars-wide[role=img]").count() == 2
+    assert page.locator("#compare-output svg.bars-narrow[role=img]").count() == 2
+    assert page.locator("#compare-output svg[role=img]:visible").count() == 2
+    assert page.is_visible("#compare-chart-gender-gap-title >> xpath=..")
+    page.set_viewport_size({"width": 390, "height": 800})
+    assert page.is_hidden("#compare-chart-gender-gap-title >> xpath=..")
+    assert page.is_visible("#compare-chart-gender-gap-narrow-title >> xpath=..")
+    page.set_viewport_size({"width": 1280, "height": 800})
     gender = page.locator("#compare-chart-gender-gap-title").locator("xpath=..")
     assert gender.get_attribute("aria-labelledby") == "compare-chart-gender-gap-title compare-chart-gender-gap-desc"
     legend = gender.locator(":scope > text").all_text_contents()

@@ -71,7 +71,7 @@ def test_template_check_fix_seal_receipt_and_compare(signed_in, make_cycle, tmp_
     serve_release(page, body=DEMO_LIKE.read_text())
     choose(page, path)
     compare(page)
-    assert page.locator("#compare-output svg[role=img]").count() == 2
+    assert page.locator("#compare-output svg[role=img]:visible").count() == 2
     with page.expect_download() as download:
         page.click("#compare-download")
     rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8-sig"))))

@@ -8,7 +8,12 @@ import { signedPercent } from "./compare.js";
 export const YOU_COLOUR = "#1F1F1F";
 export const COMPACT_COLOUR = "#9A9A9A";
 const MISSING_COLOUR = "#595959";
-const WIDTH = 760, LABEL_END = 330, PLOT_START = 380, PLOT_END = 700;
+// "wide" is the PDF's layout (labels left of the bars); "narrow", for a phone, puts each label
+// on its own line above its bars so that the text stays readable at 390 px.
+const LAYOUTS = {
+  wide: { width: 760, labelEnd: 330, plotStart: 380, plotEnd: 700, labelsAbove: false },
+  narrow: { width: 380, labelEnd: 4, plotStart: 50, plotEnd: 320, labelsAbove: true },
+};
 const BAR = 12, BAR_GAP = 2, ROW_PAD = 8, LINE = 12, LEGEND = 26, AXIS = 42;
 const NS = "http://www.w3.org/2000/svg";
 
@@ -42,15 +47,17 @@ function wrap(label, width = 34) {
 
 // series: [{name, colour, values}] with one value (a fraction, or null) per label; toward:
 // what a bar to the left and to the right means, written under the axis.
-export function barsSvg({ labels, series, title, description, missing, chartId, toward = ["", ""] }) {
+export function barsSvg({ labels, series, title, description, missing, chartId, toward = ["", ""], layout = "wide" }) {
+  const { width: WIDTH, labelEnd: LABEL_END, plotStart: PLOT_START, plotEnd: PLOT_END, labelsAbove } = LAYOUTS[layout];
   const values = series.flatMap((s) => s.values.filter((v) => v !== null && v !== undefined));
   const ticks = niceTicks(Math.min(0, ...values), Math.max(0, ...values));
   const low = ticks[0], high = ticks[ticks.length - 1];
   const x = (v) => Math.round((PLOT_START + (v - low) / (high - low) * (PLOT_END - PLOT_START)) * 100) / 100;
   const n = series.length;
-  const row = Math.max(n * BAR + (n - 1) * BAR_GAP, 2 * LINE) + 2 * ROW_PAD;
+  const bars = n * BAR + (n - 1) * BAR_GAP;
+  const row = labelsAbove ? LINE + 4 + bars + 2 * ROW_PAD : Math.max(bars, 2 * LINE) + 2 * ROW_PAD;
   const height = LEGEND + row * labels.length + AXIS;
-  const svg = svgEl("svg", { viewBox: `0 0 ${WIDTH} ${height}`, role: "img", class: "bars",
+  const svg = svgEl("svg", { viewBox: `0 0 ${WIDTH} ${height}`, role: "img", class: `bars bars-${layout}`,
     "aria-labelledby": `${chartId}-title ${chartId}-desc`, "font-family": "DejaVu Sans, Verdana, sans-serif", "font-size": 11 });
   svg.append(svgEl("title", { id: `${chartId}-title` }, title), svgEl("desc", { id: `${chartId}-desc` }, description));
   let at = PLOT_START;
@@ -68,10 +75,16 @@ export function barsSvg({ labels, series, title, description, missing, chartId, 
   if (rightNote) svg.append(svgEl("text", { x: x(0) + 6, y: bottom + 34, fill: "#404040" }, `${rightNote} →`));
   labels.forEach((label, i) => {
     const y0 = top + i * row;
-    const lines = wrap(label);
-    const first = y0 + row / 2 - (lines.length - 1) * LINE / 2 + 4;
-    lines.forEach((line, k) => svg.append(svgEl("text", { x: LABEL_END, y: first + k * LINE, "text-anchor": "end" }, line)));
-    const barsTop = y0 + (row - (n * BAR + (n - 1) * BAR_GAP)) / 2;
+    let barsTop;
+    if (labelsAbove) {
+      svg.append(svgEl("text", { x: LABEL_END, y: y0 + ROW_PAD + LINE - 2, "font-weight": "bold" }, label));
+      barsTop = y0 + ROW_PAD + LINE + 4;
+    } else {
+      const lines = wrap(label);
+      const first = y0 + row / 2 - (lines.length - 1) * LINE / 2 + 4;
+      lines.forEach((line, k) => svg.append(svgEl("text", { x: LABEL_END, y: first + k * LINE, "text-anchor": "end" }, line)));
+      barsTop = y0 + (row - bars) / 2;
+    }
     series.forEach((s, k) => {
       const v = s.values[i];
       const y = barsTop + k * (BAR + BAR_GAP);

@@ -26,12 +26,12 @@ function headline(model) {
   return wrap;
 }
 
-function figure(svg, caption, note) {
+// A chart in both layouts; the stylesheet shows the one that fits the screen (the other is
+// display: none, so neither a reader nor a screen reader meets it twice).
+function figure(chart, caption, note) {
   const fig = el("figure", null, { class: "chart-figure" });
-  // On a narrow screen the chart keeps a readable size and scrolls sideways in its own box.
-  const box = el("div", null, { class: "chart-scroll", tabindex: "0", role: "region", "aria-label": caption });
-  box.append(svg);
-  fig.append(el("figcaption", caption), box, el("p", note, { class: "muted" }));
+  fig.append(el("figcaption", caption), barsSvg(chart),
+    barsSvg({ ...chart, chartId: `${chart.chartId}-narrow`, layout: "narrow" }), el("p", note, { class: "muted" }));
   return fig;
 }
 
@@ -106,7 +106,7 @@ export function renderCompare(model) {
     nodes.push(el("p", `Each row is compared with the most specific of your groups that publishes it: ${model.groups.join(", then ")}. `
       + "Where a group suppresses a row to protect small groups, the next group is used and the row says so.", { class: "muted", id: "compare-groups" }));
   }
-  const gapChart = barsSvg({
+  const gapChart = {
     labels: model.gaps.map((g) => g.job),
     series: [{ name: "Your organisation", colour: YOU_COLOUR, values: model.gaps.map((g) => g.own) },
       { name: "The compact", colour: COMPACT_COLOUR, values: model.gaps.map((g) => g.compact) }],
@@ -114,7 +114,7 @@ export function renderCompare(model) {
     description: "Bars to the right: women are paid less than men (mean annual pay); to the left: more. "
       + model.gaps.map((g) => `${g.job}: women paid ${gapWords(g.own)} at your organisation, ${gapWords(g.compact)} in the compact.`).join(" "),
     missing: "—", chartId: "compare-chart-gender-gap", toward: ["women paid more", "women paid less"],
-  });
+  };
   nodes.push(figure(gapChart, "Gender pay gap by job category: yours and the compact's",
     "Bars to the right: women are paid less than men (mean annual pay); to the left, more. \u201c—\u201d: one side has no women or no men, or the compact does not publish them."),
   scrolling(gapTable(model), "compare-gaps-title"));
@@ -122,14 +122,14 @@ export function renderCompare(model) {
     const wrap = el("section", null, { "aria-labelledby": section.id, class: "compare-table" });
     wrap.append(el("h3", section.title, { id: section.id }));
     if (section.dims.length === 1 && section.dims[0] === "job_category") {
-      const chart = barsSvg({
+      const chart = {
         labels: section.rows.map((r) => r.label),
         series: [{ name: "Your mean pay compared with the compact's", colour: YOU_COLOUR, values: section.rows.map((r) => r.difference) }],
         title: "Your mean pay compared with the compact's, by job category",
         description: "Bars to the right: your mean annual pay is higher than the compact's group's; to the left: lower. "
           + section.rows.map((r) => `${r.label}: ${differenceWords(r.difference)}${r.cohort ? ` than ${cohortLabel(r.cohort)}` : ""}.`).join(" "),
         missing: "not published", chartId: "compare-chart-difference", toward: ["yours lower", "yours higher"],
-      });
+      };
       wrap.append(figure(chart, "Your mean pay compared with the compact's, by job category",
         "Bars to the right: your mean annual pay is higher than the compact's; to the left, lower. Each job category is compared with the group named in the table below."));
     }
