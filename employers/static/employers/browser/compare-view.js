@@ -56,8 +56,8 @@ function gapTable(model) {
   return table;
 }
 
-function scrolling(node, labelledBy) {
-  const scroll = el("div", null, { class: "scroll", tabindex: "0", role: "region", "aria-labelledby": labelledBy });
+function scrolling(node, label) {
+  const scroll = el("div", null, { class: "scroll", tabindex: "0", role: "region", "aria-label": label });
   scroll.append(node);
   return scroll;
 }
@@ -117,7 +117,7 @@ export function renderCompare(model) {
   };
   nodes.push(figure(gapChart, "Gender pay gap by job category: yours and the compact's",
     "Bars to the right: women are paid less than men (mean annual pay); to the left, more. \u201c—\u201d: one side has no women or no men, or the compact does not publish them."),
-  scrolling(gapTable(model), "compare-gaps-title"));
+  scrolling(gapTable(model), "Table: the gender pay gap by job category"));
   for (const section of model.tables) {
     const wrap = el("section", null, { "aria-labelledby": section.id, class: "compare-table" });
     wrap.append(el("h3", section.title, { id: section.id }));
@@ -133,7 +133,7 @@ export function renderCompare(model) {
       wrap.append(figure(chart, "Your mean pay compared with the compact's, by job category",
         "Bars to the right: your mean annual pay is higher than the compact's; to the left, lower. Each job category is compared with the group named in the table below."));
     }
-    wrap.append(scrolling(comparisonTable(section), section.id));
+    wrap.append(scrolling(comparisonTable(section), `Table: ${section.title.toLowerCase()}`));
     nodes.push(wrap);
   }
   if (model.note) nodes.push(el("p", model.note, { class: "muted" }));
