@@ -235,6 +235,13 @@ def _headline(own: Aggregate, release: ReleaseDocument, groups: list[CohortKey])
     return out
 
 
+def benchmark_headline(own: Aggregate, release: ReleaseDocument, *, industry: str | None = None,
+                       size_band: str | None = None) -> list[str]:
+    """The headline statements of the report, for the terminal."""
+    groups = comparison_groups(release, industry=industry, size_band=size_band)
+    return [h["text"] for h in _headline(own, release, groups)]
+
+
 def job_gender_gaps(own: Aggregate, release: ReleaseDocument, groups: list[CohortKey]) -> list[dict]:
     """Per job category where the employer has people: its own gender gap (mean pay) and the
     compact's, from the finest group that publishes both women's and men's means."""

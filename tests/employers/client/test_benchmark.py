@@ -14,6 +14,7 @@ import pytest
 
 from employers.client.benchmark import (
     SUPPRESSED,
+    benchmark_headline,
     benchmark_html,
     benchmark_pdf,
     comparison_groups,
@@ -153,3 +154,15 @@ def test_the_pdf_has_the_charts_and_is_tagged(own, tmp_path):
     assert "Tagged:          yes" in info
     text = " ".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout.split())
     assert "Gender pay gap by job category" in text and "Women at your organisation are paid" in text
+
+
+def test_an_extract_without_women_says_it_has_no_gender_gap_to_compare(tmp_path):
+    frame = synthetic_employees(n=60, seed=4)
+    frame = frame[frame["Gender"] != "Female"]
+    path = tmp_path / "men.csv"
+    frame.to_csv(path, index=False)
+    layout = layout_for()
+    own = Aggregate(layout, vector_from(check_extract(path), layout))
+    (mine, compact) = benchmark_headline(own, SMALL)
+    assert mine == "Your extract has no women, so it has no gender pay gap to compare."
+    assert compact.startswith("Women across all employers in the compact are paid")
