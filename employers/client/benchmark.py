@@ -1,19 +1,32 @@
 """The employer's benchmark: its own figures beside the compact's published ones.
 
 Runs on the employer's machine: the employer's figures come from its own statistics vector
-(built locally from its extract); the compact's come from the public release. Only published
-cells are compared — a suppressed compact cell says "suppressed", never 0 — and nothing about
+(built locally from its extract); the compact's come from the public release. Nothing about
 the employer is sent anywhere.
+
+Guarantees:
+- Each row compares with the finest of the employer's groups that publishes it: its industry,
+  then its size band, then all employers (:func:`comparison_groups`). A row suppressed in a
+  finer group is compared with the next one that publishes it, and says which; only a row that
+  no group publishes reads "not published", with the reason (suppressed to protect small
+  groups, withheld, or not in the release). A compact figure is never read as 0.
+- The gap of a row is (your mean - the compact's mean) / the compact's mean; the gender gap is
+  :func:`protocol.paygap.gap` of men's and women's pay, the compact's own definition.
+- Medians on both sides are interpolated from the same pay brackets (protocol/histogram.py),
+  as the compact's published medians are; the browser's compare view uses the same method
+  (employers/static/employers/browser/histogram.js) and the same rule of fallback.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
 import numpy as np
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from employers.client.charts import COMPACT_COLOUR, YOU_COLOUR, BarSeries, bars_svg, percent
 from employers.client.pdf import pdf_from_html
 from protocol.histogram import interpolated_median
 from protocol.layout import Aggregate
@@ -23,6 +36,10 @@ from protocol.release import ALL, CohortKey, ReleaseCell, ReleaseDocument
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 TABLES = (("gender",), ("job_category",), ("job_category", "gender"))
+
+SUPPRESSED = "suppressed to protect small groups"
+WITHHELD = "withheld (one employer's figures would dominate it)"
+ABSENT = "not in the release"
 
 
 def _own_tables(own: Aggregate) -> dict[tuple[str, ...], dict[tuple, dict]]:
@@ -61,74 +78,245 @@ def _own_tables(own: Aggregate) -> dict[tuple[str, ...], dict[tuple, dict]]:
     return out
 
 
-def _compact(cell: ReleaseCell | None, name: str):
-    if cell is None:
-        return None
-    if not cell.published:
-        return "suppressed"
-    return getattr(cell, name)
-
-
-def benchmark_rows(own: Aggregate, release: ReleaseDocument, *,
-                   cohorts: list[CohortKey]) -> dict[tuple[str, ...], list[dict]]:
-    """Per table: one row per cell where the employer has people, with the compact's figures
-    (keyed by cohort key)."""
-    mine = _own_tables(own)
-    out: dict[tuple[str, ...], list[dict]] = {}
-    for dims in TABLES:
-        published = {c.key: release.cells(cohort=c, dims=dims) for c in cohorts}
-        rows = []
-        for labels, figures in mine[dims].items():
-            if not figures["headcount"]:
-                continue
-            row = {"labels": labels, "own": figures, "compact": {}}
-            for cohort, cells in published.items():
-                if cells is None:
-                    continue
-                cell = cells.get(labels)
-                mean = _compact(cell, "compensation_mean")
-                row["compact"][cohort] = {
-                    "compensation_mean": mean,
-                    "compensation_median": _compact(cell, "compensation_median"),
-                    "performance_pay_mean": _compact(cell, "performance_pay_mean"),
-                    "difference": (figures["compensation_mean"] - mean) / mean
-                    if isinstance(mean, float | int) and mean and figures["compensation_mean"] is not None
-                    else None,
-                }
-            rows.append(row)
-        out[dims] = rows
+def comparison_groups(release: ReleaseDocument, *, industry: str | None = None,
+                      size_band: str | None = None) -> list[CohortKey]:
+    """The employer's groups that the release publishes, finest first: its industry, its size
+    band, all employers. A merged cohort (``covers``) counts for every value it covers."""
+    out = []
+    for kind, value in (("industry", industry), ("size", size_band)):
+        if not value:
+            continue
+        for cohort in release.cohorts():
+            if cohort.kind == kind and (cohort.value == value or value in cohort.covers):
+                out.append(cohort)
+                break
+    if ALL in release.cohorts():
+        out.append(ALL)
     return out
 
 
-def own_gender_gap(own: Aggregate) -> float | None:
+def _usable(cell: ReleaseCell | None) -> bool:
+    return cell is not None and cell.published and cell.compensation_mean is not None
+
+
+def _reason(cells: list[ReleaseCell | None]) -> str:
+    """Why no group publishes a row, from what each group has for it."""
+    if any(c is not None and not c.published for c in cells):
+        return SUPPRESSED
+    if any(c is not None and "compensation_mean" in c.withheld for c in cells):
+        return WITHHELD
+    if any(c is not None for c in cells):
+        return "nobody in the compact's groups"
+    return ABSENT
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One row of a benchmark table: the employer's figures, and the compact's from the finest
+    group that publishes the row (``cohort``), or the reason none does (``not_published``)."""
+
+    labels: tuple[str, ...]
+    own: dict
+    cohort: CohortKey | None = None
+    compact: ReleaseCell | None = None
+    not_published: str | None = None
+    # Finer groups of the employer that do not publish this row (so a coarser one is used).
+    passed_over: tuple[CohortKey, ...] = field(default=())
+
+    @property
+    def difference(self) -> float | None:
+        """(your mean - the compact's mean) / the compact's mean."""
+        mine = self.own["compensation_mean"]
+        theirs = self.compact.compensation_mean if self.compact is not None else None
+        if mine is None or not theirs:
+            return None
+        return (mine - theirs) / theirs
+
+
+def _compare(labels, figures, cells_of: list[dict | None], cohorts: list[CohortKey]) -> Comparison:
+    found = [None if cells is None else cells.get(labels) for cells in cells_of]
+    for k, cell in enumerate(found):
+        if _usable(cell):
+            return Comparison(labels, figures, cohorts[k], cell, passed_over=tuple(cohorts[:k]))
+    return Comparison(labels, figures, not_published=_reason(found), passed_over=tuple(cohorts))
+
+
+def comparison_rows(own: Aggregate, release: ReleaseDocument, *,
+                    cohorts: list[CohortKey]) -> dict[tuple[str, ...], list[Comparison]]:
+    """Per table: one row per cell where the employer has people, compared with the first of
+    ``cohorts`` (finest first, as :func:`comparison_groups` gives them) that publishes it."""
+    mine = _own_tables(own)
+    out: dict[tuple[str, ...], list[Comparison]] = {}
+    for dims in TABLES:
+        cells_of = [release.cells(cohort=c, dims=dims) for c in cohorts]
+        out[dims] = [_compare(labels, figures, cells_of, cohorts)
+                     for labels, figures in mine[dims].items() if figures["headcount"]]
+    return out
+
+
+@dataclass(frozen=True)
+class GenderGap:
+    """Men's pay minus women's as a share of men's (mean and median), where it is known."""
+
+    mean: float | None
+    median: float | None
+    cohort: CohortKey | None = None  # None: the employer's own
+
+
+def own_gender_gap(own: Aggregate) -> GenderGap:
     gender = _own_tables(own)[("gender",)]
-    men, women = gender.get(("Male",)), gender.get(("Female",))
-    if not men or not women:
-        return None
-    return gap(men["compensation_mean"], women["compensation_mean"])
+    men, women = gender[("Male",)], gender[("Female",)]
+    return GenderGap(gap(men["compensation_mean"], women["compensation_mean"]),
+                     gap(men["compensation_median"], women["compensation_median"]))
+
+
+def compact_gender_gap(release: ReleaseDocument, cohort: CohortKey) -> GenderGap:
+    """The cohort's gender gap from its published gender table (None where a side is not)."""
+    cells = release.cells(cohort=cohort, dims=("gender",)) or {}
+    men, women = cells.get(("Male",)), cells.get(("Female",))
+
+    def of(name):
+        return gap(men.figure(name), women.figure(name)) if men is not None and women is not None else None
+
+    return GenderGap(of("compensation_mean"), of("compensation_median"), cohort)
+
+
+def gap_in_words(value: float | None) -> str:
+    """A gender gap as what it means for women: "12.3% less" (than men), "4.0% more"."""
+    if value is None:
+        return "not known"
+    if round(abs(value) * 100, 1) == 0:
+        return "the same"
+    return f"{percent(abs(value))} {'less' if value > 0 else 'more'}"
+
+
+def difference_in_words(value: float | None) -> str:
+    """Your mean against the compact's: "12.3% higher", "4.0% lower", "the same"; "—" if unknown."""
+    if value is None:
+        return "—"
+    if round(abs(value) * 100, 1) == 0:
+        return "the same"
+    return f"{percent(abs(value))} {'higher' if value > 0 else 'lower'}"
+
+
+def _where(cohort: CohortKey) -> str:
+    if cohort.kind == "all":
+        return "across all employers in the compact"
+    if cohort.kind == "industry":
+        return f"among the compact's employers in {cohort.value}"
+    return f"among the compact's employers of {cohort.value} people"
+
+
+def _headline(own: Aggregate, release: ReleaseDocument, groups: list[CohortKey]) -> list[dict]:
+    """The headline statements: the employer's gender gap and each of its groups', in words."""
+    mine = own_gender_gap(own)
+    out = []
+    if mine.mean is None:
+        gender = _own_tables(own)[("gender",)]
+        missing = "women" if not gender[("Female",)]["headcount"] else "men"
+        out.append({"figure": "—", "who": "Your organisation",
+                    "text": f"Your extract has no {missing}, so it has no gender pay gap to compare."})
+    else:
+        median = "" if mine.median is None else f"; at the median, {gap_in_words(mine.median)}"
+        out.append({"figure": gap_in_words(mine.mean), "who": "Your organisation",
+                    "text": f"Women at your organisation are paid {gap_in_words(mine.mean)} than men on average "
+                            f"(mean annual pay){median}."})
+    for cohort in groups:
+        theirs = compact_gender_gap(release, cohort)
+        where = _where(cohort)
+        if theirs.mean is None:
+            out.append({"figure": "not published", "who": cohort.label,
+                        "text": f"The gender pay gap {where} is not published (a group is too small)."})
+            continue
+        median = "" if theirs.median is None else f"; at the median, {gap_in_words(theirs.median)}"
+        out.append({"figure": gap_in_words(theirs.mean), "who": cohort.label,
+                    "text": f"Women {where} are paid {gap_in_words(theirs.mean)} than men on average "
+                            f"(mean annual pay){median}."})
+    return out
+
+
+def benchmark_headline(own: Aggregate, release: ReleaseDocument, *, industry: str | None = None,
+                       size_band: str | None = None) -> list[str]:
+    """The headline statements of the report, for the terminal."""
+    groups = comparison_groups(release, industry=industry, size_band=size_band)
+    return [h["text"] for h in _headline(own, release, groups)]
+
+
+def job_gender_gaps(own: Aggregate, release: ReleaseDocument, groups: list[CohortKey]) -> list[dict]:
+    """Per job category where the employer has people: its own gender gap (mean pay) and the
+    compact's, from the finest group that publishes both women's and men's means."""
+    mine = _own_tables(own)[("job_category", "gender")]
+    jobs = own.layout.taxonomy.labels("job_category")
+    tables = [(c, release.cells(cohort=c, dims=("job_category", "gender")) or {}) for c in groups]
+    out = []
+    for job in jobs:
+        men, women = mine[(job, "Male")], mine[(job, "Female")]
+        if not (men["headcount"] or women["headcount"]):
+            continue
+        row = {"job_category": job, "own": gap(men["compensation_mean"], women["compensation_mean"]),
+               "compact": None, "cohort": None}
+        for cohort, cells in tables:
+            m, w = cells.get((job, "Male")), cells.get((job, "Female"))
+            if _usable(m) and _usable(w):
+                row.update(compact=gap(m.compensation_mean, w.compensation_mean), cohort=cohort)
+                break
+        out.append(row)
+    return out
+
+
+def _charts(rows: dict, gaps: list[dict]) -> dict[str, str]:
+    jobs = rows[("job_category",)]
+    labels = [r.labels[0] for r in jobs]
+    difference = bars_svg(
+        labels=labels,
+        series=[BarSeries("Your mean pay compared with the compact's", YOU_COLOUR, [r.difference for r in jobs])],
+        title="Your mean pay compared with the compact's, by job category",
+        description="Bars to the right: your mean annual pay is higher than the compact's group's; to the left: lower. "
+                    + " ".join(f"{r.labels[0]}: {difference_in_words(r.difference)}"
+                               f"{'' if r.cohort is None else ' than ' + r.cohort.label}." for r in jobs),
+        missing="not published",
+        chart_id="chart-difference",
+        toward=("yours lower", "yours higher"),
+    )
+    gender = bars_svg(
+        labels=[g["job_category"] for g in gaps],
+        series=[BarSeries("Your organisation", YOU_COLOUR, [g["own"] for g in gaps]),
+                BarSeries("The compact", COMPACT_COLOUR, [g["compact"] for g in gaps])],
+        title="Gender pay gap by job category: yours and the compact's",
+        description="Bars to the right: women are paid less than men (mean annual pay); to the left: more. "
+                    + " ".join(f"{g['job_category']}: women paid {gap_in_words(g['own'])} at your organisation, "
+                               f"{gap_in_words(g['compact'])} in the compact." for g in gaps),
+        missing="—",
+        chart_id="chart-gender-gap",
+        toward=("women paid more", "women paid less"),
+    )
+    return {"difference": difference, "gender": gender}
 
 
 @cache
 def environment() -> Environment:
-    return Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
+    env.filters.update(gap_words=gap_in_words, difference_words=difference_in_words, percent=percent)
+    return env
 
 
 def benchmark_html(own: Aggregate, release: ReleaseDocument, *, employer: str, industry: str | None = None,
                    size_band: str | None = None, for_pdf: bool = False) -> str:
-    cohorts = [ALL] + [CohortKey(kind, value) for kind, value in (("industry", industry), ("size", size_band))
-                       if value]
-    released = set(release.cohorts())
-    available = [c for c in cohorts if c in released]
-    compact_gap = release.headline().get("compensation_mean")
+    groups = comparison_groups(release, industry=industry, size_band=size_band)
+    asked = [CohortKey(kind, value) for kind, value in (("industry", industry), ("size", size_band)) if value]
+    missing = [c.label for c in asked if c.kind not in {g.kind for g in groups}]
+    rows = comparison_rows(own, release, cohorts=groups)
+    gaps = job_gender_gaps(own, release, groups)
     return environment().get_template("benchmark.html").render(
         for_pdf=for_pdf,
         employer=employer,
         release=release,
-        cohorts=[(c.key, c.label) for c in available],
-        missing=[c.label for c in cohorts if c not in available],
-        tables=benchmark_rows(own, release, cohorts=available),
-        own_gap=own_gender_gap(own),
-        compact_gap=None if compact_gap is None else compact_gap["gap"],
+        groups=[g.label for g in groups],
+        missing=missing,
+        headline=_headline(own, release, groups),
+        tables=rows,
+        gaps=gaps,
+        charts=_charts(rows, gaps),
         people=int(np.asarray(own.get("headcount")).sum()),
     )
 

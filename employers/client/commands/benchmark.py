@@ -13,7 +13,7 @@ from pathlib import Path
 
 import requests
 
-from employers.client.benchmark import benchmark_html, benchmark_pdf
+from employers.client.benchmark import benchmark_headline, benchmark_html, benchmark_pdf
 from employers.client.check import check_extract
 from employers.client.columns import ColumnMapError
 from employers.client.commands import EXIT_ERRORS, EXIT_OK, EXIT_UNUSABLE
@@ -95,5 +95,7 @@ def run(args: argparse.Namespace) -> int:
         args.out.write_bytes(benchmark_pdf(html))
     else:
         args.out.write_text(html, encoding="utf-8")
+    for line in benchmark_headline(own, release, industry=industry, size_band=size_band):
+        _say(line)
     _say(f"Benchmark written to {args.out} (computed locally; nothing was sent).")
     return EXIT_OK

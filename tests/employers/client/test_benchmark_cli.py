@@ -25,7 +25,10 @@ def test_the_benchmark_compares_own_figures_with_published_cells(files, capsys):
     out = files["tmp"] / "b.html"
     code = main(["benchmark", str(files["extract"]), "--release", str(files["release"]), "--out", str(out),
                  "--employer", "Acme", "--industry", "IT"])
-    assert code == 0, capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert code == 0, printed
+    # The headline, in words, in the terminal too: the employer's gap and the compact's.
+    assert "Women at your organisation are paid" in printed and "Women across all employers in the compact" in printed
     html = out.read_text()
     assert "Acme: how your pay compares" in html
     assert "Industry: IT" in html and "too few employers" in html  # no IT cohort in this release

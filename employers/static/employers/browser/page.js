@@ -5,7 +5,8 @@
 
 import { checkFile } from "./check.js";
 import { issuesCsv } from "./issues.js";
-import { GROUPS, compareCsv, compareTables } from "./compare.js";
+import { compareCsv, compareModel } from "./compare.js";
+import { renderCompare } from "./compare-view.js";
 import { Layout } from "./layout.js";
 import { rulesLoad } from "./rules.js";
 import { fingerprint, fingerprintDisplay, fromBase64, seal, x25519Supported } from "./sealing.js";
@@ -445,12 +446,10 @@ async function compareWithRelease() {
     state.busy = false;
     $("compare-button").disabled = false;
   }
-  const sections = compareTables(result, release, state.rules.taxonomy, { industry: config.industry, size_band: config.size_band });
-  state.comparison = sections;
-  const out = $("compare-output");
-  out.replaceChildren(...(sections.length ? sections.map(renderComparison)
-    : [el("p", "The release has no table by job category and gender for your cohorts.", { class: "muted" })]));
-  $("compare-download").hidden = !sections.length;
+  const model = compareModel(result, release, state.rules.taxonomy, { industry: config.industry, size_band: config.size_band });
+  state.comparison = model;
+  $("compare-output").replaceChildren(...renderCompare(model));
+  $("compare-download").hidden = false;
   setStatus(`Compared ${result.file} with the ${release.cycle} release.`);
   $("step-compare").focus();
 }
@@ -463,39 +462,6 @@ function downloadComparison() {
   link.click();
   link.remove();
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
-}
-
-function renderComparison(section) {
-  const wrap = el("section", null, { "aria-labelledby": section.id });
-  wrap.append(el("h3", section.title, { id: section.id }));
-  const scroll = el("div", null, { class: "scroll", tabindex: "0", role: "region", "aria-labelledby": section.id });
-  const table = el("table", null, { class: "compare" });
-  const top = el("tr");
-  top.append(el("th", section.heading, { scope: "col", rowspan: "2" }),
-    ...GROUPS.map((g) => el("th", g.label, { scope: "colgroup", colspan: String(g.columns.length), class: "group" })));
-  const second = el("tr");
-  for (const g of GROUPS) {
-    for (const c of g.columns) second.append(el("th", c.label, { scope: "col", class: ["num", c.mine ? "mine" : "", c.gap ? "gap" : ""].filter(Boolean).join(" ") }));
-  }
-  const thead = el("thead");
-  thead.append(top, second);
-  const columns = GROUPS.flatMap((g) => g.columns);
-  const tbody = el("tbody");
-  for (const row of section.rows) {
-    const tr = el("tr");
-    tr.append(el("th", row.label, { scope: "row" }));
-    row.values.forEach((value, k) => {
-      const column = columns[k];
-      const cls = ["num", column.mine ? "mine" : "", column.gap ? "gap" : "", value === "suppressed" ? "suppressed" : ""].filter(Boolean).join(" ");
-      tr.append(el("td", value, { class: cls }));
-    });
-    tbody.append(tr);
-  }
-  table.append(thead, tbody);
-  scroll.append(table);
-  wrap.append(scroll);
-  if (section.note) wrap.append(el("p", section.note, { class: "muted" }));
-  return wrap;
 }
 
 function guard(action) {
