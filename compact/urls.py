@@ -17,6 +17,10 @@ urlpatterns = [
     path("office/cycles/<slug:slug>/", views.office_cycle, name="office-cycle"),
     path("office/cycles/<slug:slug>/close", views.office_cycle_close, name="office-cycle-close"),
     path("office/cycles/<slug:slug>/participation.csv", views.office_participation_csv, name="office-participation-csv"),
+    path("office/cycles/<slug:slug>/reminders", views.office_reminders, name="office-reminders"),
+    path("office/cycles/<slug:slug>/invitations/bulk", views.office_invitations_bulk, name="office-invitations-bulk"),
+    path("office/cycles/<slug:slug>/invitations/example.csv", views.office_invitations_example,
+         name="office-invitations-example"),
     path("office/cycles/<slug:slug>/<str:action>", views.office_cycle_action, name="office-cycle-action"),
     path("office/cycles/<slug:slug>/invitations/new", views.office_invitation_create, name="office-invitation-create"),
     path(

@@ -3,21 +3,35 @@
 A code is 100 random bits shown once as ``TC-XXXXX-XXXXX-XXXXX-XXXXX`` (Crockford base32, no
 ambiguous letters). It is high-entropy, so a plain SHA-256 is the right hash: a slow password
 hash would add nothing. Each way a code can fail has its own message and ``code``.
+
+Guarantees of bulk invitations (``invitations_create_bulk``): every row is checked before
+anything is stored, and one bad row stores nothing (each problem names its row and column);
+each invitation is valid until the cycle's deadline, so none expires while the cycle is open;
+the emails go out through Django's email backend only after the invitations are committed.
+Reminders (``reminders_send``) go to employers that were invited and have not submitted, at
+most once a day each unless the office says otherwise, and each is in the audit log.
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage, get_connection
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
 from compact.access import Principal
 from compact.errors import Conflict, DomainError, Gone, NotAllowed, NotFound
-from compact.models import Cycle, CycleState, Enrollment, Invitation
+from compact.models import AuditEvent, Cycle, CycleState, Enrollment, Invitation
 from compact.services.audit import audit_record
 from compact.services.guards import require_employer, require_office
 
@@ -155,3 +169,264 @@ def invitation_accept(*, principal: Principal, cycle: Cycle, code: str) -> Enrol
         details={"invitation": invitation.hint},
     )
     return enrollment
+
+
+# --- Bulk invitations -------------------------------------------------------------------
+
+BULK_COLUMNS = ("employer", "email")
+BULK_MAX_ROWS = 500
+BULK_MAX_BYTES = 256 * 1024
+BULK_EXAMPLE = "employer,email\nAcme Analytics,hr@acme.example\nBirch Hospital,payroll@birch.example\n"
+
+
+@dataclass(frozen=True)
+class BulkRow:
+    """One row of a bulk invitation file: where it was (1-based, as a spreadsheet numbers it)."""
+
+    row: int
+    employer: str
+    email: str
+
+
+@dataclass(frozen=True)
+class BulkInvitation:
+    invitation: Invitation
+    code: str
+
+
+class BulkRefused(DomainError):
+    """A bulk invitation file with problems: ``problems`` lists each, naming row and column."""
+
+    def __init__(self, problems: list[str]):
+        shown = problems[:20]
+        more = f" … and {len(problems) - 20} more problems." if len(problems) > 20 else ""
+        super().__init__(
+            f"Nothing was sent: the file has {len(problems)} problem{'s' if len(problems) != 1 else ''}. "
+            + " ".join(shown) + more,
+            code="bulk_invalid",
+            details={"problems": problems},
+        )
+        self.problems = problems
+
+
+def invitation_rows_read(data: bytes, *, name: str = "the file") -> list[BulkRow]:
+    """The rows of a bulk invitation CSV: two columns, ``employer`` (its name as registered)
+    and ``email``; a first row ``employer,email`` is a header and skipped. Raises BulkRefused
+    listing every problem of the file's shape (size, encoding, columns, empty rows)."""
+    if len(data) > BULK_MAX_BYTES:
+        raise BulkRefused([f"{name} is {len(data):,} bytes; the limit is {BULK_MAX_BYTES:,} bytes "
+                           f"(about {BULK_MAX_ROWS} rows)."])
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise BulkRefused([f"Row {line}, character {column}: {name} is not UTF-8 text (byte 0x{data[exc.start]:02X}). "
+                           "Save it as \"CSV UTF-8\"."]) from None
+    if not text.strip():
+        raise BulkRefused([f"{name} is empty; it needs a row per employer: employer,email."])
+    rows = list(csv.reader(io.StringIO(text)))
+    start = 0
+    if rows and [c.strip().lower() for c in rows[0]] == list(BULK_COLUMNS):
+        start = 1
+    problems, out = [], []
+    if len(rows) - start > BULK_MAX_ROWS:
+        raise BulkRefused([f"{name} has {len(rows) - start:,} rows; at most {BULK_MAX_ROWS} at a time."])
+    for number, cells in enumerate(rows[start:], start=start + 1):
+        cells = [c.strip() for c in cells]
+        if not any(cells):
+            problems.append(f"Row {number} is empty; remove it.")
+            continue
+        if len(cells) != 2:
+            problems.append(f"Row {number} has {len(cells)} column{'s' if len(cells) != 1 else ''}; expected 2 "
+                            "(employer, email).")
+            continue
+        out.append(BulkRow(row=number, employer=cells[0], email=cells[1]))
+    if problems:
+        raise BulkRefused(problems)
+    if not out:
+        raise BulkRefused([f"{name} has a header but no rows."])
+    return out
+
+
+def _bulk_check(cycle: Cycle, rows: list[BulkRow]) -> list[tuple[BulkRow, object]]:
+    """Each row with its employer, or BulkRefused with every problem of every row."""
+    from employers.models import Employer
+
+    by_name = {e.name.casefold(): e for e in Employer.objects.all()}
+    enrolled = set(Enrollment.objects.filter(cycle=cycle).values_list("employer_id", flat=True))
+    outstanding = {
+        inv.employer_id: inv for inv in cycle.invitations.filter(
+            used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now(), employer__isnull=False)
+    }
+    problems, seen, out = [], {}, []
+    for row in rows:
+        employer = by_name.get(row.employer.casefold())
+        if not row.employer:
+            problems.append(f"Row {row.row}, column employer: empty; enter the employer's name as registered.")
+        elif employer is None:
+            problems.append(f"Row {row.row}, column employer: no employer named \"{row.employer[:80]}\" is "
+                            "registered; add it on the Employers page, or check the spelling.")
+        elif employer.pk in seen:
+            problems.append(f"Row {row.row}, column employer: {employer.name} is also on row {seen[employer.pk]}; "
+                            "each employer once.")
+        elif employer.pk in enrolled:
+            problems.append(f"Row {row.row}, column employer: {employer.name} is already enrolled in cycle "
+                            f"{cycle.slug}.")
+        elif employer.pk in outstanding:
+            problems.append(f"Row {row.row}, column employer: {employer.name} already has an invitation "
+                            f"(…{outstanding[employer.pk].hint}) that works; revoke it first to send a new one.")
+        if employer is not None:
+            seen.setdefault(employer.pk, row.row)
+        if not row.email:
+            problems.append(f"Row {row.row}, column email: empty; enter the address the code goes to.")
+        else:
+            try:
+                validate_email(row.email)
+            except ValidationError:
+                problems.append(f"Row {row.row}, column email: \"{row.email[:80]}\" is not an email address.")
+        out.append((row, employer))
+    if problems:
+        raise BulkRefused(problems)
+    return out
+
+
+def _invitation_email(*, invitation: Invitation, code: str, enrol_url: str) -> EmailMessage:
+    cycle = invitation.cycle
+    body = (
+        f"The city's equity office invites {invitation.employer.name} to take part in {cycle.name}.\n\n"
+        f"Your invitation code: {code}\n\n"
+        f"Sign in at {enrol_url} and enter the code to enrol. It works once, for {invitation.employer.name} "
+        f"only, until {_when(invitation.expires_at)} (the cycle's deadline for submissions).\n\n"
+        "Nobody but your organisation ever sees your figures: you seal them in your browser before they "
+        "are sent.\n"
+    )
+    return EmailMessage(subject=f"Invitation to {cycle.name}", body=body, to=[invitation.email],
+                        from_email=settings.DEFAULT_FROM_EMAIL)
+
+
+def _send(messages: list[EmailMessage]) -> None:
+    with get_connection() as connection:
+        connection.send_messages(messages)
+
+
+@transaction.atomic
+def invitations_create_bulk(
+    *, principal: Principal, cycle: Cycle, rows: list[BulkRow], enrol_url: str
+) -> list[BulkInvitation]:
+    """One invitation per row, each emailed to its address and valid until the cycle's
+    deadline; all or nothing."""
+    require_office(principal)
+    if cycle.state not in ENROLLABLE:
+        raise Conflict(f"Cycle {cycle.slug} is {cycle.state}; invitations can no longer be sent.")
+    if cycle.deadline <= timezone.now():
+        raise Conflict(f"The deadline of cycle {cycle.slug} ({_when(cycle.deadline)}) has passed; an invitation "
+                       "would expire at once.")
+    if len(rows) > BULK_MAX_ROWS:
+        raise BulkRefused([f"{len(rows):,} rows; at most {BULK_MAX_ROWS} at a time."])
+    checked = _bulk_check(cycle, rows)
+    made = []
+    for row, employer in checked:
+        code = _new_code()
+        invitation = Invitation.objects.create(
+            cycle=cycle, code_hash=_hash(code), hint=code[-4:], employer=employer, email=row.email,
+            note="bulk invitation", expires_at=cycle.deadline, created_by=principal.user,
+        )
+        audit_record(principal=principal, action="invitation.created", obj=invitation, cycle=cycle, employer=employer,
+                     details={"hint": invitation.hint, "email": row.email, "bulk": True,
+                              "expires_at": cycle.deadline.isoformat()})
+        made.append(BulkInvitation(invitation=invitation, code=code))
+    emails = [_invitation_email(invitation=m.invitation, code=m.code, enrol_url=enrol_url) for m in made]
+    transaction.on_commit(lambda: _send(emails))
+    return made
+
+
+# --- Reminders --------------------------------------------------------------------------
+
+REMINDER_QUIET = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class ReminderPlan:
+    """Who a reminder would go to, and who not and why: what the confirmation page says."""
+
+    to_send: list  # [(employer, [addresses], stage)]
+    recently: list  # [(employer, when last reminded)]
+    no_address: list  # [employer]
+
+
+def _addresses(cycle: Cycle, employer) -> list[str]:
+    """The employer's people, and the addresses its invitations for this cycle were sent to."""
+    found = [m.user.email for m in employer.members.select_related("user") if m.user.email and m.user.is_active]
+    found += [e for e in cycle.invitations.filter(employer=employer).exclude(email="").values_list("email", flat=True)]
+    return sorted(set(found))
+
+
+def reminders_plan(*, principal: Principal, cycle: Cycle, employer_ids: list[int] | None, again: bool = False) -> ReminderPlan:
+    """Who would be reminded: the invited or enrolled employers (all, or those in
+    ``employer_ids``) that have submitted nothing; those reminded within REMINDER_QUIET are left
+    out unless ``again``."""
+    from employers.selectors import cycle_participation
+
+    require_office(principal)
+    if cycle.state not in ENROLLABLE:
+        raise Conflict(f"Cycle {cycle.slug} is {cycle.state}; nobody can submit any more, so there is nothing to "
+                       "remind anyone of.")
+    rows = [r for r in cycle_participation(principal=principal, cycle=cycle) if r.stage != "submitted"]
+    if employer_ids is not None:
+        known = {r.employer.pk for r in rows}
+        unknown = [i for i in employer_ids if i not in known]
+        if unknown:
+            raise DomainError("Some of the chosen employers have submitted already or are not invited to this cycle; "
+                              "reload the page and choose again.")
+        rows = [r for r in rows if r.employer.pk in set(employer_ids)]
+    if not rows:
+        raise DomainError("Nobody to remind: every invited employer has submitted." if employer_ids is None
+                          else "Choose at least one employer that has not submitted.")
+    since = timezone.now() - REMINDER_QUIET
+    last = {}
+    for event in AuditEvent.objects.filter(cycle=cycle, action="reminder.sent", at__gte=since).order_by("at"):
+        last[event.employer_id] = event.at
+    plan = ReminderPlan(to_send=[], recently=[], no_address=[])
+    for r in rows:
+        if r.employer.pk in last and not again:
+            plan.recently.append((r.employer, last[r.employer.pk]))
+            continue
+        addresses = _addresses(cycle, r.employer)
+        if not addresses:
+            plan.no_address.append(r.employer)
+        else:
+            plan.to_send.append((r.employer, addresses, r.stage))
+    return plan
+
+
+def _reminder_email(*, cycle: Cycle, employer, addresses: list[str], stage: str, url: str) -> EmailMessage:
+    step = ("enrol with the invitation code we sent you, then seal and submit your figures"
+            if stage == "not_enrolled" else "seal and submit your figures")
+    body = (
+        f"A reminder from the city's equity office: {employer.name} has not submitted to {cycle.name} yet.\n\n"
+        f"The deadline is {_when(cycle.deadline)}. Before then, sign in at {url} and {step}.\n\n"
+        "If you lost your invitation code, reply to this email and we will send a new one.\n"
+    )
+    return EmailMessage(subject=f"Reminder: {cycle.name} closes on {timezone.localtime(cycle.deadline):%Y-%m-%d}",
+                        body=body, to=addresses, from_email=settings.DEFAULT_FROM_EMAIL)
+
+
+@transaction.atomic
+def reminders_send(
+    *, principal: Principal, cycle: Cycle, employer_ids: list[int] | None, url: str, again: bool = False
+) -> ReminderPlan:
+    """Email a reminder to each employer of ``reminders_plan`` that has an address; one audit
+    event per employer reminded. The plan is returned so the caller can say who was left out."""
+    plan = reminders_plan(principal=principal, cycle=cycle, employer_ids=employer_ids, again=again)
+    if not plan.to_send:
+        raise DomainError("Nobody was reminded: " + (
+            "each chosen employer was reminded less than a day ago." if plan.recently else
+            "no person or address is known for the chosen employers."))
+    emails = []
+    for employer, addresses, stage in plan.to_send:
+        emails.append(_reminder_email(cycle=cycle, employer=employer, addresses=addresses, stage=stage, url=url))
+        audit_record(principal=principal, action="reminder.sent", obj=employer, cycle=cycle, employer=employer,
+                     details={"recipients": len(addresses), "stage": stage})
+    transaction.on_commit(lambda: _send(emails))
+    return plan

@@ -79,6 +79,14 @@ CASES = [
         (401, 403, 403, 201, 201),
     ),
     (
+        "invitations bulk",
+        "post",
+        lambda w, s, r: "/api/v1/cycles/2027/invitations/bulk",
+        lambda w, s, r: {"invitations": [{"employer": "Acme Analytics" if r == "ana" else "Birch Hospital",
+                                          "email": "hr@example.org"}]},
+        (401, 403, 403, 201, 201),
+    ),
+    (
         "enrol",
         "post",
         lambda w, s, r: "/api/v1/cycles/2027/enrol",
