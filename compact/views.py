@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from compact.access import principal_of
+from compact.errors import DomainError
 from compact.forms import (
     CycleForm,
     EmployerForm,
@@ -20,7 +21,6 @@ from compact.forms import (
     PersonForm,
     ResubmissionWindowForm,
 )
-from compact.errors import DomainError
 from compact.models import CycleState
 from compact.pages import (
     Confirmation,

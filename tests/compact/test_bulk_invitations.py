@@ -4,17 +4,13 @@ cycle's deadline; warnings about invitations that expire before it."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from django.utils import timezone
 
 from compact.models import AuditEvent, Invitation
 from compact.services import invitations
 from compact.services.invitations import BulkRefused, invitation_rows_read, invitations_create_bulk
-from employers.models import Employer
 
 
 @pytest.fixture
@@ -87,7 +83,7 @@ def test_one_bad_row_among_good_ones_stores_none_and_lists_every_problem(world, 
 
 
 def test_non_utf8_is_refused_with_the_row_and_character(world, cycle):
-    data = "employer,email\nAcme Analytics,hr@acme.example\nCaf".encode() + b"\xe9,x@y.example\n"
+    data = b"employer,email\nAcme Analytics,hr@acme.example\nCaf" + b"\xe9,x@y.example\n"
     with pytest.raises(BulkRefused) as info:
         invitation_rows_read(data, name="list.csv")
     assert info.value.problems == ['Row 3, character 4: list.csv is not UTF-8 text (byte 0xE9). Save it as "CSV UTF-8".']
