@@ -67,6 +67,8 @@ urlpatterns = [
     path("releases/<slug:slug>/report.pdf", release_views.public_report_pdf, name="public-report-pdf"),
     path("office/cycles/<slug:slug>/review/", release_views.office_review, name="office-review"),
     path("office/cycles/<slug:slug>/review/report", release_views.office_draft_report, name="office-draft-report"),
+    path("office/cycles/<slug:slug>/review/drill-down.csv", release_views.office_drill_down_csv,
+         name="office-drill-down-csv"),
     path("office/cycles/<slug:slug>/review/publish", release_views.office_publish, name="office-publish"),
     path("office/cycles/<slug:slug>/review/build", release_views.office_rebuild, name="office-rebuild"),
     path("office/cycles/<slug:slug>/resubmission-windows/new", release_views.office_resubmission_grant,

@@ -132,7 +132,7 @@ def office_cycle(request, slug):
         "bulk_problems": request.session.pop("bulk_problems", None),
         "bulk_columns": invitations.BULK_COLUMNS,
         "bulk_max_rows": invitations.BULK_MAX_ROWS,
-        "job": _job_status(cycle),
+        "job": job_status_panel(cycle),
         "participation_filters": PARTICIPATION_FILTERS,
         "shown": shown,
         "shown_label": PARTICIPATION_FILTERS[shown],
@@ -169,7 +169,7 @@ def office_participation_csv(request, slug):
     return response
 
 
-def _job_status(cycle) -> dict | None:
+def job_status_panel(cycle) -> dict | None:
     """The unmask job and the release build after it, for the status panel: whether either
     still runs (the page then polls the JSON status endpoint). Read through the cycle's
     relations: compact's pages do not import the aggregation app (the layer contract)."""
@@ -177,7 +177,7 @@ def _job_status(cycle) -> dict | None:
     if job is None:
         return None
     build = cycle.release_builds.exclude(state="done").order_by("-number").first()
-    return {"job": job, "build": build, "running": job.state in ("queued", "running") or build is not None,
+    return {"job": job, "build": build, "running": job.state in ("awaiting_masks", "queued", "running") or build is not None,
             "status_url": reverse("api-unmask-status", args=[cycle.slug])}
 
 
