@@ -291,9 +291,8 @@ def office_invitations_bulk(request, slug):
         if upload.size > invitations.BULK_MAX_BYTES:
             raise invitations.BulkRefused([
                 f"{upload.name} is {upload.size:,} bytes; the limit is {invitations.BULK_MAX_BYTES:,} bytes."])
-        rows = invitations.invitation_rows_read(upload.read(), name=upload.name)
-        made = invitations.invitations_create_bulk(
-            principal=principal, cycle=cycle, rows=rows,
+        made = invitations.invitations_create_from_csv(
+            principal=principal, cycle=cycle, data=upload.read(), name=upload.name,
             enrol_url=request.build_absolute_uri(reverse("employer-home")),
         )
     except invitations.BulkRefused as exc:

@@ -17,8 +17,10 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import logging
 import re
 import secrets
+import smtplib
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -34,6 +36,8 @@ from compact.errors import Conflict, DomainError, Gone, NotAllowed, NotFound
 from compact.models import AuditEvent, Cycle, CycleState, Enrollment, Invitation
 from compact.services.audit import audit_record
 from compact.services.guards import require_employer, require_office
+
+logger = logging.getLogger(__name__)
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 ENROLLABLE = (CycleState.DRAFT, CycleState.OPEN)
@@ -209,10 +213,9 @@ class BulkRefused(DomainError):
         self.problems = problems
 
 
-def invitation_rows_read(data: bytes, *, name: str = "the file") -> list[BulkRow]:
-    """The rows of a bulk invitation CSV: two columns, ``employer`` (its name as registered)
-    and ``email``; a first row ``employer,email`` is a header and skipped. Raises BulkRefused
-    listing every problem of the file's shape (size, encoding, columns, empty rows)."""
+def _rows_read(data: bytes, *, name: str) -> tuple[list[BulkRow], list[tuple[int, str]]]:
+    """The well-shaped rows and the (row, problem) of the others. A file that cannot be read at
+    all (too large, not UTF-8, empty, too many rows) raises BulkRefused at once."""
     if len(data) > BULK_MAX_BYTES:
         raise BulkRefused([f"{name} is {len(data):,} bytes; the limit is {BULK_MAX_BYTES:,} bytes "
                            f"(about {BULK_MAX_ROWS} rows)."])
@@ -226,31 +229,36 @@ def invitation_rows_read(data: bytes, *, name: str = "the file") -> list[BulkRow
     if not text.strip():
         raise BulkRefused([f"{name} is empty; it needs a row per employer: employer,email."])
     rows = list(csv.reader(io.StringIO(text)))
-    start = 0
-    if rows and [c.strip().lower() for c in rows[0]] == list(BULK_COLUMNS):
-        start = 1
-    problems, out = [], []
+    start = 1 if rows and [c.strip().lower() for c in rows[0]] == list(BULK_COLUMNS) else 0
     if len(rows) - start > BULK_MAX_ROWS:
         raise BulkRefused([f"{name} has {len(rows) - start:,} rows; at most {BULK_MAX_ROWS} at a time."])
+    problems, out = [], []
     for number, cells in enumerate(rows[start:], start=start + 1):
         cells = [c.strip() for c in cells]
         if not any(cells):
-            problems.append(f"Row {number} is empty; remove it.")
-            continue
-        if len(cells) != 2:
-            problems.append(f"Row {number} has {len(cells)} column{'s' if len(cells) != 1 else ''}; expected 2 "
-                            "(employer, email).")
-            continue
-        out.append(BulkRow(row=number, employer=cells[0], email=cells[1]))
-    if problems:
-        raise BulkRefused(problems)
-    if not out:
+            problems.append((number, f"Row {number} is empty; remove it."))
+        elif len(cells) != 2:
+            problems.append((number, f"Row {number} has {len(cells)} column{'s' if len(cells) != 1 else ''}; "
+                                     "expected 2 (employer, email)."))
+        else:
+            out.append(BulkRow(row=number, employer=cells[0], email=cells[1]))
+    if not out and not problems:
         raise BulkRefused([f"{name} has a header but no rows."])
-    return out
+    return out, problems
 
 
-def _bulk_check(cycle: Cycle, rows: list[BulkRow]) -> list[tuple[BulkRow, object]]:
-    """Each row with its employer, or BulkRefused with every problem of every row."""
+def invitation_rows_read(data: bytes, *, name: str = "the file") -> list[BulkRow]:
+    """The rows of a bulk invitation CSV: two columns, ``employer`` (its name as registered)
+    and ``email``; a first row ``employer,email`` is a header and skipped. Raises BulkRefused
+    listing every problem of the file's shape (size, encoding, columns, empty rows)."""
+    rows, problems = _rows_read(data, name=name)
+    if problems:
+        raise BulkRefused([p for _, p in problems])
+    return rows
+
+
+def _bulk_check(cycle: Cycle, rows: list[BulkRow]) -> tuple[list[tuple[BulkRow, object]], list[tuple[int, str]]]:
+    """Each row with its employer, and the (row, problem) of every row that is wrong."""
     from employers.models import Employer
 
     by_name = {e.name.casefold(): e for e in Employer.objects.all()}
@@ -262,33 +270,30 @@ def _bulk_check(cycle: Cycle, rows: list[BulkRow]) -> list[tuple[BulkRow, object
     problems, seen, out = [], {}, []
     for row in rows:
         employer = by_name.get(row.employer.casefold())
+        where = f"Row {row.row}, column employer"
         if not row.employer:
-            problems.append(f"Row {row.row}, column employer: empty; enter the employer's name as registered.")
+            problems.append((row.row, f"{where}: empty; enter the employer's name as registered."))
         elif employer is None:
-            problems.append(f"Row {row.row}, column employer: no employer named \"{row.employer[:80]}\" is "
-                            "registered; add it on the Employers page, or check the spelling.")
+            problems.append((row.row, f"{where}: no employer named \"{row.employer[:80]}\" is registered; add it on "
+                                      "the Employers page, or check the spelling."))
         elif employer.pk in seen:
-            problems.append(f"Row {row.row}, column employer: {employer.name} is also on row {seen[employer.pk]}; "
-                            "each employer once.")
+            problems.append((row.row, f"{where}: {employer.name} is also on row {seen[employer.pk]}; each employer once."))
         elif employer.pk in enrolled:
-            problems.append(f"Row {row.row}, column employer: {employer.name} is already enrolled in cycle "
-                            f"{cycle.slug}.")
+            problems.append((row.row, f"{where}: {employer.name} is already enrolled in cycle {cycle.slug}."))
         elif employer.pk in outstanding:
-            problems.append(f"Row {row.row}, column employer: {employer.name} already has an invitation "
-                            f"(…{outstanding[employer.pk].hint}) that works; revoke it first to send a new one.")
+            problems.append((row.row, f"{where}: {employer.name} already has an invitation "
+                                      f"(…{outstanding[employer.pk].hint}) that works; revoke it first to send a new one."))
         if employer is not None:
             seen.setdefault(employer.pk, row.row)
         if not row.email:
-            problems.append(f"Row {row.row}, column email: empty; enter the address the code goes to.")
+            problems.append((row.row, f"Row {row.row}, column email: empty; enter the address the code goes to."))
         else:
             try:
                 validate_email(row.email)
             except ValidationError:
-                problems.append(f"Row {row.row}, column email: \"{row.email[:80]}\" is not an email address.")
+                problems.append((row.row, f"Row {row.row}, column email: \"{row.email[:80]}\" is not an email address."))
         out.append((row, employer))
-    if problems:
-        raise BulkRefused(problems)
-    return out
+    return out, problems
 
 
 def _invitation_email(*, invitation: Invitation, code: str, enrol_url: str) -> EmailMessage:
@@ -306,16 +311,33 @@ def _invitation_email(*, invitation: Invitation, code: str, enrol_url: str) -> E
 
 
 def _send(messages: list[EmailMessage]) -> None:
-    with get_connection() as connection:
-        connection.send_messages(messages)
+    """Send after the commit. A mail server that refuses is logged, not raised: the change is
+    already committed, and the page shows the codes once for the office to pass on."""
+    try:
+        with get_connection() as connection:
+            connection.send_messages(messages)
+    except (OSError, smtplib.SMTPException):
+        logger.exception("Could not send %d email(s) through %s", len(messages), settings.EMAIL_BACKEND)
+
+
+def invitations_create_from_csv(
+    *, principal: Principal, cycle: Cycle, data: bytes, name: str, enrol_url: str
+) -> list[BulkInvitation]:
+    """``invitations_create_bulk`` from an uploaded CSV (see ``invitation_rows_read``)."""
+    require_office(principal)
+    rows, shape_problems = _rows_read(data, name=name)
+    return invitations_create_bulk(principal=principal, cycle=cycle, rows=rows, enrol_url=enrol_url,
+                                   shape_problems=shape_problems)
 
 
 @transaction.atomic
 def invitations_create_bulk(
-    *, principal: Principal, cycle: Cycle, rows: list[BulkRow], enrol_url: str
+    *, principal: Principal, cycle: Cycle, rows: list[BulkRow], enrol_url: str,
+    shape_problems: list[tuple[int, str]] = (),
 ) -> list[BulkInvitation]:
     """One invitation per row, each emailed to its address and valid until the cycle's
-    deadline; all or nothing."""
+    deadline; all or nothing. ``shape_problems`` (row, problem) from reading the file are
+    reported with the rows' own, in row order, so one upload shows every problem."""
     require_office(principal)
     if cycle.state not in ENROLLABLE:
         raise Conflict(f"Cycle {cycle.slug} is {cycle.state}; invitations can no longer be sent.")
@@ -324,7 +346,10 @@ def invitations_create_bulk(
                        "would expire at once.")
     if len(rows) > BULK_MAX_ROWS:
         raise BulkRefused([f"{len(rows):,} rows; at most {BULK_MAX_ROWS} at a time."])
-    checked = _bulk_check(cycle, rows)
+    checked, problems = _bulk_check(cycle, rows)
+    problems = sorted([*problems, *shape_problems], key=lambda p: p[0])
+    if problems:
+        raise BulkRefused([p for _, p in problems])
     made = []
     for row, employer in checked:
         code = _new_code()

@@ -73,6 +73,16 @@ def test_each_bad_row_is_named_and_nothing_is_stored(world, cycle, mailoutbox, t
     assert mailoutbox == []
 
 
+def test_one_upload_lists_problems_of_shape_and_of_content_together_in_row_order(world, cycle):
+    data = b"employer,email\nGhost,g@x.example\n\nAcme Analytics,a@acme.example,extra\nBirch Hospital,nope\n"
+    with pytest.raises(BulkRefused) as info:
+        invitations.invitations_create_from_csv(principal=world.principal("ana"), cycle=cycle, data=data,
+                                                name="list.csv", enrol_url="x")
+    assert [p.split(":")[0].split(" is")[0].split(" has")[0] for p in info.value.problems] == [
+        "Row 2, column employer", "Row 3", "Row 4", "Row 5, column email"]
+    assert not Invitation.objects.filter(cycle=cycle).exists()
+
+
 def test_one_bad_row_among_good_ones_stores_none_and_lists_every_problem(world, cycle):
     text = "employer,email\nAcme Analytics,hr@acme.example\nBirch Hospital,nope\nGhost Inc,g@ghost.example\n"
     with pytest.raises(BulkRefused) as info:
@@ -191,3 +201,32 @@ def test_the_api_refuses_a_bad_item_naming_it_and_stores_nothing(world, cycle, m
         'Row 2, column email: "x" is not an email address.',
     ]
     assert mailoutbox == [] and not Invitation.objects.filter(cycle=cycle).exists()
+
+
+class RefusingBackend:
+    """An email backend whose mail server refuses every message."""
+
+    def __init__(self, **kwargs):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def send_messages(self, messages):
+        import smtplib
+
+        raise smtplib.SMTPException("relay refused")
+
+
+def test_a_refusing_mail_server_is_logged_and_the_codes_still_show_once(world, cycle, settings, caplog,
+                                                                        django_capture_on_commit_callbacks):
+    settings.EMAIL_BACKEND = "tests.compact.test_bulk_invitations.RefusingBackend"
+    upload = SimpleUploadedFile("list.csv", b"Acme Analytics,hr@acme.example\n", "text/csv")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = office(world).post("/office/cycles/2026/invitations/bulk", {"invitations": upload}, follow=True)
+    assert response.status_code == 200 and "hr@acme.example" in response.content.decode()
+    assert "Could not send 1 email(s)" in caplog.text
+    assert Invitation.objects.filter(cycle=cycle, email="hr@acme.example").exists()
