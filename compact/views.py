@@ -54,6 +54,13 @@ PARTICIPATION_FILTERS = {
 }
 
 
+def _excluded_employers(cycle) -> set[int]:
+    """The employers whose submission the office excluded from the unmask (through the cycle's
+    relations: compact's pages do not import the aggregation app)."""
+    job = getattr(cycle, "unmask_job", None)
+    return set(job.exclusions.values_list("submission__employer_id", flat=True)) if job else set()
+
+
 def _participation_shown(rows, shown: str, excluded: set[int]):
     if shown == "all":
         return rows
@@ -118,8 +125,7 @@ def office_cycle(request, slug):
     shown = request.GET.get("show", "all")
     if shown not in PARTICIPATION_FILTERS:
         shown = "all"
-    job = getattr(cycle, "unmask_job", None)
-    excluded = set(job.exclusions.values_list("submission__employer_id", flat=True)) if job else set()
+    excluded = _excluded_employers(cycle)
     invitation_list = invitations_visible(principal=principal, cycle=cycle)
     context = {
         "cycle": cycle,
@@ -149,14 +155,17 @@ def office_cycle(request, slug):
 @office_required
 @require_GET
 def office_participation_csv(request, slug):
-    """The participation table as CSV: metadata only, never a figure."""
+    """The participation table as CSV, filtered as on the page (``show``): metadata only, never a figure."""
     principal = principal_of(request)
     cycle = cycle_or_404(request, slug)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["employer", "industry", "size band", "invitations", "enrolled at", "submission versions",
                      "last submitted at", "late", "stage"])
-    for row in cycle_participation(principal=principal, cycle=cycle):
+    rows = cycle_participation(principal=principal, cycle=cycle)
+    shown = request.GET.get("show", "all")
+    excluded = _excluded_employers(cycle)
+    for row in _participation_shown(rows, shown if shown in PARTICIPATION_FILTERS else "all", excluded):
         writer.writerow([
             for_csv_cell(row.employer.name), row.employer.industry, row.employer.size_band, row.invited,
             timezone.localtime(row.enrolled_at).isoformat(timespec="minutes") if row.enrolled_at else "",

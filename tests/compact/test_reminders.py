@@ -119,3 +119,17 @@ def test_the_participation_filter_is_a_get_parameter(world, open_cycle, show, li
     table = table[table.index("<tbody>"):table.index("</tbody>")]
     assert [n for n in ("Acme Analytics", "Birch Hospital", "Cedar Foods") if n in table] == listed
     assert "1 of 2</strong> enrolled employers submitted" in page
+
+
+def test_the_participation_csv_follows_the_filter(world, open_cycle):
+    import csv
+    import io
+
+    client = office(world)
+    page = client.get("/office/cycles/2026/?show=not_submitted").content.decode()
+    assert 'href="/office/cycles/2026/participation.csv?show=not_submitted"' in page
+    rows = list(csv.DictReader(io.StringIO(client.get("/office/cycles/2026/participation.csv?show=not_submitted")
+                                           .content.decode())))
+    assert [r["employer"] for r in rows] == ["Birch Hospital", "Cedar Foods"]
+    everyone = client.get("/office/cycles/2026/participation.csv").content.decode()
+    assert "Acme Analytics" in everyone
