@@ -20,8 +20,10 @@ def test_the_office_invites_filters_downloads_and_closes_after_confirming(signed
     page.select_option("#id_employer", label="Birch Hospital")
     page.fill("#id_valid_days", "5")
     page.get_by_role("button", name="Create invitation").click()
-    warning = page.locator(".message.warning")
+    warning = page.locator(".messages .message.warning")
     assert "before the cycle's deadline" in warning.inner_text()
+    # And the invitations section keeps saying so while the invitation is outstanding.
+    assert "1 outstanding invitation expires before the cycle's deadline" in page.locator("#invitations ~ .message.warning").inner_text()
     assert page.locator("text=before the deadline").count() == 1
     # Filter and download the participation.
     page.select_option("#show", "not_enrolled")
