@@ -33,7 +33,7 @@ from compact.pages import (
     run_service,
 )
 from compact.selectors import cycles_published, cycles_visible, invitations_visible, people_list
-from compact.services import cycles, invitations, people
+from compact.services import cycles, invitations, people, reminders
 from employers.client.sanitise import for_csv_cell
 from employers.forms import ApiKeyForm
 from employers.selectors import (
@@ -353,7 +353,7 @@ def office_reminders(request, slug):
         if targets == []:
             raise DomainError("Tick at least one employer that has not submitted, or remind everyone.")
         if confirmation_given(request):
-            plan = invitations.reminders_send(principal=principal, cycle=cycle, employer_ids=targets, url=url)
+            plan = reminders.reminders_send(principal=principal, cycle=cycle, employer_ids=targets, url=url)
             told = f"Reminder emailed to {len(plan.to_send)} employer{'s' if len(plan.to_send) != 1 else ''}."
             if plan.recently:
                 told += f" Left out, reminded less than a day ago: {_names([e for e, _ in plan.recently])}."
@@ -361,7 +361,7 @@ def office_reminders(request, slug):
                 told += f" No address known for: {_names(plan.no_address)}."
             messages.success(request, told)
             return redirect(back)
-        plan = invitations.reminders_plan(principal=principal, cycle=cycle, employer_ids=targets)
+        plan = reminders.reminders_plan(principal=principal, cycle=cycle, employer_ids=targets)
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect(back)

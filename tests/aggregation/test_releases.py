@@ -303,3 +303,23 @@ def test_the_pages_follow_a_running_job_with_the_status_script_and_a_refresh_lin
     UnmaskJob.objects.filter(cycle=pop.cycle).update(state="done")
     done = office.get("/office/cycles/2026/").content.decode()
     assert "job-status.js" not in done and 'data-running="yes"' not in done
+
+
+def test_the_participation_filter_shows_the_employers_excluded_from_the_unmask(world, populated_cycle):
+    from django.test import Client
+
+    from aggregation.services.exclusions import ExclusionRequest, unmask_exclude
+
+    pop = populated_cycle(12, industries=("IT",), sizes=("200-499",))
+    cycle_close(principal=world.principal("ana"), cycle=pop.cycle)
+    office = Client()
+    office.force_login(world.ana)
+    office.get("/api/v1/cycles/2026/unmask")
+    left_out = pop.employers[3]
+    unmask_exclude(principal=world.principal("ana"), cycle=pop.cycle,
+                   exclusions=[ExclusionRequest(left_out.pk, 1, "does not open")])
+    page = office.get("/office/cycles/2026/?show=excluded").content.decode()
+    table = page[page.index('id="participation"'):page.index('id="invitations"')]
+    table = table[table.index("<tbody>"):table.index("</tbody>")]
+    names = [e.name for e in pop.employers if e.name in table]
+    assert names == [left_out.name] and 'class="late">excluded</span>' in table

@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 
 from compact.models import AuditEvent
-from compact.services import invitations
+from compact.services import invitations, reminders
 from tests.employers.test_submissions import post, sealed_for
 
 
@@ -71,7 +71,7 @@ def test_a_second_reminder_within_a_day_leaves_them_out_and_says_so(world, open_
     again = client.post("/office/cycles/2026/reminders", {"employer": [world.birch.pk]}, follow=True).content.decode()
     assert "Nobody to remind now: Birch Hospital is left out" in again
     # Once the quiet period is over (here: made to end at once), they can be reminded again.
-    monkeypatch.setattr(invitations, "REMINDER_QUIET", timedelta(0))
+    monkeypatch.setattr(reminders, "REMINDER_QUIET", timedelta(0))
     assert "Send 1 reminder?" in client.post("/office/cycles/2026/reminders", {"employer": [world.birch.pk]}).content.decode()
 
 
