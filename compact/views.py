@@ -132,7 +132,7 @@ def office_cycle(request, slug):
         "participation": _participation_shown(rows, shown, excluded),
         "excluded": excluded,
         "summary": participation_summarise(rows),
-        "can_remind": cycle.state in (CycleState.DRAFT, CycleState.OPEN),
+        "can_remind": cycle.state == CycleState.OPEN,
         "expiring_early": [i for i in invitation_list if i.status == "outstanding" and i.expires_before_deadline],
         "new_codes": request.session.pop("new_invitation_codes", None),
         "bulk_problems": request.session.pop("bulk_problems", None),

@@ -1,7 +1,7 @@
 """Reminders to employers that were invited to a cycle and have not submitted.
 
-Guarantees: a reminder goes only to an invited or enrolled employer of a draft or open cycle
-that has submitted nothing; an employer reminded within ``REMINDER_QUIET`` is left out and
+Guarantees: a reminder goes only to an invited or enrolled employer
+that has submitted nothing, while the cycle is open; an employer reminded within ``REMINDER_QUIET`` is left out and
 named (``ReminderPlan.recently``), as is one with no known address; each reminded employer has
 one ``reminder.sent`` audit event, written in the same transaction; the emails go out through
 Django's email backend after the commit.
@@ -19,10 +19,10 @@ from django.utils import timezone
 
 from compact.access import Principal
 from compact.errors import Conflict, DomainError
-from compact.models import AuditEvent, Cycle
+from compact.models import AuditEvent, Cycle, CycleState
 from compact.services.audit import audit_record
 from compact.services.guards import require_office
-from compact.services.invitations import ENROLLABLE, emails_send
+from compact.services.invitations import emails_send
 
 
 def _when(moment) -> str:
@@ -55,7 +55,9 @@ def reminders_plan(*, principal: Principal, cycle: Cycle, employer_ids: list[int
     from employers.selectors import cycle_participation
 
     require_office(principal)
-    if cycle.state not in ENROLLABLE:
+    if cycle.state == CycleState.DRAFT:
+        raise Conflict(f"Cycle {cycle.slug} is not open yet; remind employers once they can submit.")
+    if cycle.state != CycleState.OPEN:
         raise Conflict(f"Cycle {cycle.slug} is {cycle.state}; nobody can submit any more, so there is nothing to "
                        "remind anyone of.")
     rows = [r for r in cycle_participation(principal=principal, cycle=cycle) if r.stage != "submitted"]

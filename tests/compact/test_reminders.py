@@ -85,13 +85,14 @@ def test_ticking_nobody_or_a_submitted_employer_is_refused(world, open_cycle):
     assert "not valid" in bad
 
 
-def test_a_closed_cycle_has_no_reminders(world, make_cycle):
-    make_cycle(state="closed")
+@pytest.mark.parametrize(("state", "told"), [("closed", "nothing to remind anyone of"), ("draft", "not open yet")])
+def test_only_an_open_cycle_has_reminders(world, make_cycle, state, told):
+    make_cycle(state=state)
     client = office(world)
     page = client.get("/office/cycles/2026/").content.decode()
     assert "Remind everyone" not in page
     refused = client.post("/office/cycles/2026/reminders", {"scope": "all"}, follow=True).content.decode()
-    assert "nothing to remind anyone of" in refused
+    assert told in refused
 
 
 def test_reminders_are_the_offices(world, open_cycle):
