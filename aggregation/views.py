@@ -3,6 +3,8 @@ PDF) and the office's review of a draft. Public pages read published releases on
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse
@@ -39,7 +41,7 @@ from compact.pages import (
     run_service,
 )
 from compact.selectors import cycle_get_published
-from compact.views import home
+from compact.views import home, job_status_panel
 from protocol.release import ReleaseDocument
 
 DIMENSION_CHOICES = {
@@ -132,26 +134,23 @@ def office_review(request, slug):
     context = {"cycle": cycle, "release": release,
                "dimension_choices": [(key, dimensions_label(dims)) for key, dims in DIMENSION_CHOICES.items()],
                "margin": releases.policy_for(cycle).margin, "exclusions": exclusions_of(cycle=cycle),
-               "build": release_build_pending(cycle=cycle)}
+               "build": release_build_pending(cycle=cycle), "job": job_status_panel(cycle)}
     document = release.release_document() if release is not None else None
     if document is not None:
-        cohorts = {c.key: c for c in document.cohorts()}
-        cohort = request.GET.get("cohort", "all")
-        dims_key = request.GET.get("dims", "job_category,gender")
-        if cohort not in cohorts or dims_key not in DIMENSION_CHOICES:
-            cohort, dims_key = "all", "job_category,gender"
-        dims = DIMENSION_CHOICES[dims_key]
-        cells = cells_for_display(document, cohort=cohorts[cohort], dims=dims)
-        hide_suppressed = request.GET.get("hide") == "suppressed"
+        drill = _drill_down(request, document)
+        cells = drill["all_cells"]
         context.update({
-            "cohorts": [(key, c.label) for key, c in cohorts.items()],
-            "cohort": cohort,
-            "dims_key": dims_key,
-            "dims": dims,
-            "dim_headers": [DIMENSION_LABELS[d] for d in dims],
-            "hide_suppressed": hide_suppressed,
-            "cells": [c for c in cells if c["status"] != "suppressed"] if hide_suppressed else cells,
+            "cohorts": drill["cohorts"],
+            "cohort": drill["cohort"],
+            "dims_key": drill["dims_key"],
+            "dims": drill["dims"],
+            "dim_headers": [DIMENSION_LABELS[d] for d in drill["dims"]],
+            "hide_suppressed": drill["hide_suppressed"],
+            "cells": drill["cells"],
             "cells_total": len(cells),
+            "drill_csv_url": reverse("office-drill-down-csv", args=[slug]) + "?" + urlencode(
+                {"cohort": drill["cohort"], "dims": drill["dims_key"],
+                 **({"hide": "suppressed"} if drill["hide_suppressed"] else {})}, safe=","),
             "headline": document.headline(),
             "earlier": _earlier_headlines(cycle),
             "suppressed_count": sum(1 for c in cells if c["status"] == "suppressed"),
@@ -162,6 +161,57 @@ def office_review(request, slug):
     if cycle.state == "unmasked" and release is not None:
         context.update(_plan_form(request, cycle, context.get("plan", [])))
     return render(request, "aggregation/office_review.html", context)
+
+
+def _drill_down(request, document: ReleaseDocument) -> dict:
+    """The drill-down table the GET parameters ask for: ``cohort`` (a cohort key), ``dims`` (a
+    key of DIMENSION_CHOICES) and ``hide=suppressed``; unknown values fall back to the default
+    table of all employers by job category and gender."""
+    cohorts = {c.key: c for c in document.cohorts()}
+    cohort = request.GET.get("cohort", "all")
+    dims_key = request.GET.get("dims", "job_category,gender")
+    if cohort not in cohorts or dims_key not in DIMENSION_CHOICES:
+        cohort, dims_key = "all", "job_category,gender"
+    dims = DIMENSION_CHOICES[dims_key]
+    cells = cells_for_display(document, cohort=cohorts[cohort], dims=dims)
+    hide_suppressed = request.GET.get("hide") == "suppressed"
+    return {
+        "cohorts": [(key, c.label) for key, c in cohorts.items()],
+        "cohort": cohort, "cohort_label": cohorts[cohort].label, "dims_key": dims_key, "dims": dims,
+        "hide_suppressed": hide_suppressed, "all_cells": cells,
+        "cells": [c for c in cells if c["status"] != "suppressed"] if hide_suppressed else cells,
+    }
+
+
+DRILL_CSV_FIELDS = [
+    ("People", "headcount"), ("Mean pay", "compensation_mean"), ("Median pay", "compensation_median"),
+    ("Mean performance pay", "performance_pay_mean"), ("Mean tenure (months)", "tenure_mean_months"),
+]
+
+
+@office_required
+def office_drill_down_csv(request, slug):
+    """The drill-down table as the office sees it, as CSV: a suppressed cell is a row marked
+    "suppressed" with empty figures (its values are never written, here or anywhere)."""
+    import csv
+    import io
+
+    cycle = cycle_or_404(request, slug)
+    release = release_latest(cycle=cycle)
+    if release is None or not release.document:
+        raise Http404("No release to drill into")
+    drill = _drill_down(request, release.release_document())
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([DIMENSION_LABELS[d] for d in drill["dims"]] + [label for label, _ in DRILL_CSV_FIELDS] + ["Status"])
+    for cell in drill["cells"]:
+        shown = cell["status"] != "suppressed"
+        figures = [cell.get(key) if shown and cell.get(key) is not None else "" for _, key in DRILL_CSV_FIELDS]
+        writer.writerow([*cell["labels"], *figures, cell["status"]])
+    name = f"drill-down-{slug}-r{release.number}-{drill['cohort']}-{drill['dims_key'].replace(',', '-')}.csv"
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 PLAN_FIELD = "plan:"

@@ -67,6 +67,9 @@ class Invitation(models.Model):
         help_text="When set, only this employer can accept the invitation.",
     )
     note = models.CharField(max_length=200, blank=True, default="")
+    email = models.EmailField(
+        blank=True, default="", help_text="Where the code was sent by email, when the office sent it (bulk invitations)."
+    )
     expires_at = models.DateTimeField()
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

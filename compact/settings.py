@@ -120,6 +120,22 @@ USE_TZ = True
 # Where an employer writes to join the compact (an email address or a web address); shown on the
 # public landing page. Empty: the page says to contact the city's equity office.
 EQUITY_OFFICE_CONTACT = env("EQUITY_OFFICE_CONTACT", default="")
+# Email (invitations, reminders): printed to the console on the embedded default; SMTP when
+# EMAIL_HOST is set (EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD[_FILE], EMAIL_USE_TLS).
+EMAIL_HOST = env("EMAIL_HOST", default="")
+EMAIL_BACKEND = env(
+    "EMAIL_BACKEND",
+    default="django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_PORT = env.int("EMAIL_PORT", default=587)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = (
+    Path(os.environ["EMAIL_HOST_PASSWORD_FILE"]).read_text().strip()
+    if os.environ.get("EMAIL_HOST_PASSWORD_FILE")
+    else env("EMAIL_HOST_PASSWORD", default="")
+)
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Talent Compact <equity-office@localhost>")
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env("STATIC_ROOT", default=str(DATA_DIR / "static")))

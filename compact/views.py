@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from compact.access import principal_of
+from compact.errors import DomainError
 from compact.forms import (
     CycleForm,
     EmployerForm,
@@ -32,7 +33,7 @@ from compact.pages import (
     run_service,
 )
 from compact.selectors import cycles_visible, invitations_visible, people_list
-from compact.services import cycles, invitations, people
+from compact.services import cycles, invitations, people, reminders
 from employers.client.sanitise import for_csv_cell
 from employers.forms import ApiKeyForm
 from employers.selectors import (
@@ -45,10 +46,29 @@ from employers.services import organisations
 
 PARTICIPATION_FILTERS = {
     "all": "Everyone invited or enrolled",
-    "waiting": "Enrolled, nothing submitted yet",
     "submitted": "Submitted",
+    "not_submitted": "Not submitted (invited or enrolled)",
+    "waiting": "Enrolled, nothing submitted yet",
     "not_enrolled": "Invited, not enrolled",
+    "excluded": "Excluded from the unmask",
 }
+
+
+def _excluded_employers(cycle) -> set[int]:
+    """The employers whose submission the office excluded from the unmask (through the cycle's
+    relations: compact's pages do not import the aggregation app)."""
+    job = getattr(cycle, "unmask_job", None)
+    return set(job.exclusions.values_list("submission__employer_id", flat=True)) if job else set()
+
+
+def _participation_shown(rows, shown: str, excluded: set[int]):
+    if shown == "all":
+        return rows
+    if shown == "not_submitted":
+        return [r for r in rows if r.stage != "submitted"]
+    if shown == "excluded":
+        return [r for r in rows if r.employer.pk in excluded]
+    return [r for r in rows if r.stage == shown]
 
 
 def _when(moment) -> str:
@@ -106,14 +126,24 @@ def office_cycle(request, slug):
     shown = request.GET.get("show", "all")
     if shown not in PARTICIPATION_FILTERS:
         shown = "all"
+    excluded = _excluded_employers(cycle)
+    invitation_list = invitations_visible(principal=principal, cycle=cycle)
     context = {
         "cycle": cycle,
-        "participation": [r for r in rows if shown == "all" or r.stage == shown],
+        "participation": _participation_shown(rows, shown, excluded),
+        "excluded": excluded,
         "summary": participation_summarise(rows),
+        "can_remind": cycle.state == CycleState.OPEN,
+        "expiring_early": [i for i in invitation_list if i.status == "outstanding" and i.expires_before_deadline],
+        "new_codes": request.session.pop("new_invitation_codes", None),
+        "bulk_problems": request.session.pop("bulk_problems", None),
+        "bulk_columns": invitations.BULK_COLUMNS,
+        "bulk_max_rows": invitations.BULK_MAX_ROWS,
+        "job": job_status_panel(cycle),
         "participation_filters": PARTICIPATION_FILTERS,
         "shown": shown,
         "shown_label": PARTICIPATION_FILTERS[shown],
-        "invitations": invitations_visible(principal=principal, cycle=cycle),
+        "invitations": invitation_list,
         "invitation_form": InvitationForm(initial={"valid_days": InvitationForm.days_to_cover(cycle.deadline)}),
         "windows": resubmission_windows_of(cycle=cycle),
         "window_form": ResubmissionWindowForm(cycle=cycle),
@@ -126,14 +156,17 @@ def office_cycle(request, slug):
 @office_required
 @require_GET
 def office_participation_csv(request, slug):
-    """The participation table as CSV: metadata only, never a figure."""
+    """The participation table as CSV, filtered as on the page (``show``): metadata only, never a figure."""
     principal = principal_of(request)
     cycle = cycle_or_404(request, slug)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["employer", "industry", "size band", "invitations", "enrolled at", "submission versions",
                      "last submitted at", "late", "stage"])
-    for row in cycle_participation(principal=principal, cycle=cycle):
+    rows = cycle_participation(principal=principal, cycle=cycle)
+    shown = request.GET.get("show", "all")
+    excluded = _excluded_employers(cycle)
+    for row in _participation_shown(rows, shown if shown in PARTICIPATION_FILTERS else "all", excluded):
         writer.writerow([
             for_csv_cell(row.employer.name), row.employer.industry, row.employer.size_band, row.invited,
             timezone.localtime(row.enrolled_at).isoformat(timespec="minutes") if row.enrolled_at else "",
@@ -144,6 +177,18 @@ def office_participation_csv(request, slug):
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="participation-{cycle.slug}.csv"'
     return response
+
+
+def job_status_panel(cycle) -> dict | None:
+    """The unmask job and the release build after it, for the status panel: whether either
+    still runs (the page then polls the JSON status endpoint). Read through the cycle's
+    relations: compact's pages do not import the aggregation app (the layer contract)."""
+    job = getattr(cycle, "unmask_job", None)
+    if job is None:
+        return None
+    build = cycle.release_builds.exclude(state="done").order_by("-number").first()
+    return {"job": job, "build": build, "running": job.state in ("awaiting_masks", "queued", "running") or build is not None,
+            "status_url": reverse("api-unmask-status", args=[cycle.slug])}
 
 
 @office_required
@@ -239,6 +284,119 @@ def office_invitation_create(request, slug):
                 f"deadline ({_when(cycle.deadline)}): the employer must enrol before then, or you issue a new one.",
             )
     return redirect("office-cycle", slug=slug)
+
+
+@office_required
+@require_POST
+def office_invitations_bulk(request, slug):
+    """Invite many employers at once from a CSV of (employer, email); all rows or none."""
+    principal = principal_of(request)
+    cycle = cycle_or_404(request, slug)
+    back = reverse("office-cycle", args=[slug]) + "#bulk"
+    upload = request.FILES.get("invitations")
+    if upload is None:
+        messages.error(request, "Choose a CSV file of employer,email rows to upload.")
+        return redirect(back)
+    try:
+        if upload.size > invitations.BULK_MAX_BYTES:
+            raise invitations.BulkRefused([
+                f"{upload.name} is {upload.size:,} bytes; the limit is {invitations.BULK_MAX_BYTES:,} bytes."])
+        made = invitations.invitations_create_from_csv(
+            principal=principal, cycle=cycle, data=upload.read(), name=upload.name,
+            enrol_url=request.build_absolute_uri(reverse("employer-home")),
+        )
+    except invitations.BulkRefused as exc:
+        request.session["bulk_problems"] = exc.problems
+        messages.error(request, f"Nothing was sent: {upload.name} has {len(exc.problems)} "
+                                f"problem{'s' if len(exc.problems) != 1 else ''}, listed under Invite in bulk.")
+        return redirect(back)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(back)
+    request.session["new_invitation_codes"] = [
+        {"employer": m.invitation.employer.name, "email": m.invitation.email, "code": m.code} for m in made]
+    messages.success(request, f"{len(made)} invitation{'s' if len(made) != 1 else ''} created and emailed, each valid "
+                              f"until the cycle's deadline ({_when(cycle.deadline)}).")
+    return redirect(reverse("office-cycle", args=[slug]) + "#invitations")
+
+
+@office_required
+@require_GET
+def office_invitations_example(request, slug):
+    """An example bulk invitation file: the header and two rows."""
+    cycle_or_404(request, slug)
+    response = HttpResponse(invitations.BULK_EXAMPLE, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="invitations-example.csv"'
+    return response
+
+
+def _reminder_targets(request) -> list[int] | None:
+    """None for everyone who has not submitted; else the chosen employer ids."""
+    if request.POST.get("scope") == "all":
+        return None
+    raw = request.POST.getlist("employer") or [v for v in request.POST.get("employers", "").split(",") if v]
+    try:
+        return sorted({int(v) for v in raw})
+    except ValueError:
+        raise DomainError("The chosen employers are not valid; reload the page and choose again.") from None
+
+
+@office_required
+@require_POST
+def office_reminders(request, slug):
+    """Email a reminder to the employers that have not submitted, after a confirmation page."""
+    principal = principal_of(request)
+    cycle = cycle_or_404(request, slug)
+    back = reverse("office-cycle", args=[slug]) + "#participation"
+    url = request.build_absolute_uri(reverse("employer-home"))
+    try:
+        targets = _reminder_targets(request)
+        if targets == []:
+            raise DomainError("Tick at least one employer that has not submitted, or remind everyone.")
+        if confirmation_given(request):
+            plan = reminders.reminders_send(principal=principal, cycle=cycle, employer_ids=targets, url=url)
+            told = f"Reminder emailed to {len(plan.to_send)} employer{'s' if len(plan.to_send) != 1 else ''}."
+            if plan.recently:
+                told += f" Left out, reminded less than a day ago: {_names([e for e, _ in plan.recently])}."
+            if plan.no_address:
+                told += f" No address known for: {_names(plan.no_address)}."
+            messages.success(request, told)
+            return redirect(back)
+        plan = reminders.reminders_plan(principal=principal, cycle=cycle, employer_ids=targets)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(back)
+    consequences = []
+    if plan.to_send:
+        consequences.append(
+            f"An email goes now to {len(plan.to_send)} employer{'s' if len(plan.to_send) != 1 else ''} that "
+            f"{'have' if len(plan.to_send) != 1 else 'has'} not submitted: {_names([e for e, _, _ in plan.to_send])}. "
+            f"It gives the deadline ({_when(cycle.deadline)}) and where to sign in.")
+        consequences.append(f"It is sent to {sum(len(a) for _, a, _ in plan.to_send)} address(es): the employers' "
+                            "people and the addresses their invitations went to. An email cannot be called back.")
+    else:
+        consequences.append("Nobody would be emailed.")
+    for employer, when in plan.recently:
+        consequences.append(f"{employer.name} is left out: reminded at {_when(when)}, less than a day ago.")
+    if plan.no_address:
+        consequences.append(f"No address is known for {_names(plan.no_address)}: not reminded; invite them by email "
+                            "or add their people.")
+    consequences.append("Each reminder is recorded in the audit log.")
+    fields = {"scope": "all"} if targets is None else {"employers": ",".join(str(i) for i in targets)}
+    if not plan.to_send:
+        messages.error(request, "Nobody to remind now: " + " ".join(consequences[1:-1]))
+        return redirect(back)
+    return confirmation_page(request, Confirmation(
+        title=f"Send {len(plan.to_send)} reminder{'s' if len(plan.to_send) != 1 else ''}?",
+        consequences=consequences, button=f"Send {len(plan.to_send)} reminder{'s' if len(plan.to_send) != 1 else ''}",
+        action_url=reverse("office-reminders", args=[slug]), cancel_url=back, cancel_label=f"Cycle {slug}",
+        fields=fields, danger=False,
+    ))
+
+
+def _names(employers, limit: int = 10) -> str:
+    names = [e.name for e in employers]
+    return ", ".join(names[:limit]) + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
 @office_required

@@ -123,6 +123,7 @@ class InvitationOut(serializers.ModelSerializer):
             "cycle",
             "hint",
             "employer",
+            "email",
             "note",
             "expires_at",
             "created_at",
@@ -148,6 +149,21 @@ class InvitationCreateIn(serializers.Serializer):
     employer = serializers.IntegerField(required=False, allow_null=True)
     note = serializers.CharField(max_length=200, required=False, allow_blank=True)
     valid_days = serializers.IntegerField(required=False, min_value=1, max_value=365)
+
+
+class BulkInvitationRowIn(serializers.Serializer):
+    employer = serializers.CharField(max_length=200, allow_blank=True,
+                                     help_text="The employer's name as registered (case does not matter).")
+    email = serializers.CharField(max_length=254, allow_blank=True, help_text="Where the code is emailed.")
+
+
+class InvitationsBulkIn(serializers.Serializer):
+    invitations = BulkInvitationRowIn(
+        many=True, min_length=1, max_length=500,
+        help_text="One item per employer. Every item is checked first; if any is wrong nothing is created, and "
+        "the 400 answer's details.problems names each problem as \"Row N, column employer|email\" (N counts "
+        "items from 1).",
+    )
 
 
 class EnrolIn(serializers.Serializer):

@@ -17,6 +17,7 @@ urlpatterns = [
     path("cycles/<slug:slug>/office-key", v.OfficeKeyView.as_view(), name="api-office-key"),
     path("cycles/<slug:slug>/participation", v.ParticipationView.as_view(), name="api-participation"),
     path("cycles/<slug:slug>/invitations/", v.InvitationListView.as_view(), name="api-invitations"),
+    path("cycles/<slug:slug>/invitations/bulk", v.InvitationsBulkView.as_view(), name="api-invitations-bulk"),
     path(
         "cycles/<slug:slug>/invitations/<int:pk>/revoke",
         v.InvitationRevokeView.as_view(),

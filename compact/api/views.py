@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
@@ -132,6 +133,29 @@ class InvitationListView(Paginated):
         )
         invitation.code = code
         return Response(s.InvitationCreatedOut(invitation).data, status=status.HTTP_201_CREATED)
+
+
+class InvitationsBulkView(Base):
+    permission_classes = [IsOffice]
+
+    @extend_schema(
+        request=s.InvitationsBulkIn,
+        responses={201: s.InvitationCreatedOut(many=True)},
+        summary="Invite many employers at once, each code emailed and valid until the cycle's deadline",
+    )
+    def post(self, request, slug):
+        principal = principal_of(request)
+        cycle = cycle_get(principal=principal, slug=slug)
+        data = input_parse(s.InvitationsBulkIn, request)
+        rows = [invitations.BulkRow(row=i, employer=item["employer"].strip(), email=item["email"].strip())
+                for i, item in enumerate(data["invitations"], start=1)]
+        made = invitations.invitations_create_bulk(
+            principal=principal, cycle=cycle, rows=rows, enrol_url=request.build_absolute_uri(reverse("employer-home"))
+        )
+        for m in made:
+            m.invitation.code = m.code
+        return Response(s.InvitationCreatedOut([m.invitation for m in made], many=True).data,
+                        status=status.HTTP_201_CREATED)
 
 
 class InvitationRevokeView(Base):

@@ -239,3 +239,87 @@ def test_the_drill_down_reads_in_plain_words_with_separated_money_and_can_hide_s
     shown = office.get(path + "&hide=suppressed").content.decode()
     assert 'class="suppressed"' in page and 'class="suppressed"' not in shown
     assert "(not shown)" in shown
+
+
+@pytest.mark.auto_release
+def test_the_drill_down_downloads_as_csv_with_suppressed_cells_marked_and_never_their_values(world, unmasked):
+    import csv
+    import io
+
+    from django.test import Client
+
+    office = Client()
+    office.force_login(world.ana)
+    query = "cohort=all&dims=job_category,race_ethnicity,gender"
+    page = office.get(f"/office/cycles/2026/review/?{query}").content.decode()
+    assert f'href="/office/cycles/2026/review/drill-down.csv?{query.replace("&", "&amp;")}"' in page
+    response = office.get(f"/office/cycles/2026/review/drill-down.csv?{query}")
+    assert response["Content-Type"].startswith("text/csv")
+    assert "drill-down-2026-r1-all-job_category-race_ethnicity-gender.csv" in response["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert list(rows[0])[:4] == ["Job category", "Race/ethnicity", "Gender", "People"]
+    document = Release.objects.get().release_document()
+    cohort = next(c for c in document.cohorts() if c.key == "all")
+    cells = document.cells(cohort=cohort, dims=["job_category", "race_ethnicity", "gender"])
+    assert len(rows) == len(cells)
+    suppressed = [r for r in rows if r["Status"] == "suppressed"]
+    assert suppressed and all(r["People"] == r["Mean pay"] == r["Median pay"] == "" for r in suppressed)
+    published = [r for r in rows if r["Status"] == "published"]
+    for row in published:
+        cell = cells[(row["Job category"], row["Race/ethnicity"], row["Gender"])]
+        assert (float(row["Mean pay"]) if row["Mean pay"] else None) == cell.figure("compensation_mean")
+    assert any(r["Mean pay"] for r in published)
+    hidden = office.get(f"/office/cycles/2026/review/drill-down.csv?{query}&hide=suppressed").content.decode()
+    assert ",suppressed" not in hidden and len(list(csv.DictReader(io.StringIO(hidden)))) == len(rows) - len(suppressed)
+
+
+def test_the_drill_down_csv_is_the_offices_and_needs_a_release(world, make_cycle):
+    from django.test import Client
+
+    make_cycle(state="open")
+    for who, status in (("alice", 404), ("olga", 404), ("ana", 404)):
+        client = Client()
+        client.force_login(getattr(world, who))
+        assert client.get("/office/cycles/2026/review/drill-down.csv").status_code == status, who
+    assert Client().get("/office/cycles/2026/review/drill-down.csv").status_code == 302
+
+
+def test_the_pages_follow_a_running_job_with_the_status_script_and_a_refresh_link(world, populated_cycle):
+    from django.test import Client
+
+    from aggregation.models import UnmaskJob
+
+    pop = populated_cycle(10, industries=("IT",), sizes=("200-499",))
+    cycle_close(principal=world.principal("ana"), cycle=pop.cycle)
+    office = Client()
+    office.force_login(world.ana)
+    before = office.get("/office/cycles/2026/").content.decode()
+    assert "When the office client starts the unmask" in before and "job-status.js" not in before
+    office.get("/api/v1/cycles/2026/unmask")  # the office client asks for the seeds: the job waits for its sums
+    page = office.get("/office/cycles/2026/").content.decode()
+    assert 'data-job-status="/api/v1/cycles/2026/unmask/status" data-running="yes"' in page
+    assert "/static/compact/job-status.js" in page and ">Refresh</a>" in page
+    assert "Waiting for the office&#x27;s mask sums" in page
+    UnmaskJob.objects.filter(cycle=pop.cycle).update(state="done")
+    done = office.get("/office/cycles/2026/").content.decode()
+    assert "job-status.js" not in done and 'data-running="yes"' not in done
+
+
+def test_the_participation_filter_shows_the_employers_excluded_from_the_unmask(world, populated_cycle):
+    from django.test import Client
+
+    from aggregation.services.exclusions import ExclusionRequest, unmask_exclude
+
+    pop = populated_cycle(12, industries=("IT",), sizes=("200-499",))
+    cycle_close(principal=world.principal("ana"), cycle=pop.cycle)
+    office = Client()
+    office.force_login(world.ana)
+    office.get("/api/v1/cycles/2026/unmask")
+    left_out = pop.employers[3]
+    unmask_exclude(principal=world.principal("ana"), cycle=pop.cycle,
+                   exclusions=[ExclusionRequest(left_out.pk, 1, "does not open")])
+    page = office.get("/office/cycles/2026/?show=excluded").content.decode()
+    table = page[page.index('id="participation"'):page.index('id="invitations"')]
+    table = table[table.index("<tbody>"):table.index("</tbody>")]
+    names = [e.name for e in pop.employers if e.name in table]
+    assert names == [left_out.name] and 'class="late">excluded</span>' in table

@@ -79,6 +79,14 @@ CASES = [
         (401, 403, 403, 201, 201),
     ),
     (
+        "invitations bulk",
+        "post",
+        lambda w, s, r: "/api/v1/cycles/2027/invitations/bulk",
+        lambda w, s, r: {"invitations": [{"employer": "Acme Analytics" if r == "ana" else "Birch Hospital",
+                                          "email": "hr@example.org"}]},
+        (401, 403, 403, 201, 201),
+    ),
+    (
         "enrol",
         "post",
         lambda w, s, r: "/api/v1/cycles/2027/enrol",
@@ -231,3 +239,34 @@ def test_an_api_key_acts_for_its_employer_only(world, scene):
     assert client.get("/api/v1/people/").status_code == 403
     created = client.post(f"/api/v1/employers/{world.acme.pk}/api-keys/", {"name": "x"}, format="json")
     assert created.status_code == 400 and "cannot create" in created.json()["detail"]
+
+
+# The office's pages: signed-out people are sent to sign in (302); employers and people without a
+# role get the not-found page, as for a page that does not exist (404); the office reaches them.
+PAGE_CASES = [
+    ("cycle page", "get", "/office/cycles/2026/", {}, 200),
+    ("filtered participation", "get", "/office/cycles/2026/?show=not_submitted", {}, 200),
+    ("participation csv", "get", "/office/cycles/2026/participation.csv", {}, 200),
+    ("bulk invitation example", "get", "/office/cycles/2026/invitations/example.csv", {}, 200),
+    ("bulk invitations", "post", "/office/cycles/2026/invitations/bulk", {}, 302),
+    ("reminders", "post", "/office/cycles/2026/reminders", {"scope": "all"}, 200),
+    ("review", "get", "/office/cycles/2026/review/", {}, 200),
+    ("drill-down csv", "get", "/office/cycles/2026/review/drill-down.csv", {}, 404),  # no release yet
+]
+PAGE_EXPECTED = {"anonymous": 302, "alice": 404, "bob": 404}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("case", PAGE_CASES, ids=[c[0] for c in PAGE_CASES])
+def test_office_pages_are_the_offices_only(world, scene, case, role):
+    from django.test import Client
+
+    label, method, url, data, office_status = case
+    client = Client()
+    if WHO[role] is not None:
+        client.force_login(getattr(world, WHO[role]))
+    response = getattr(client, method)(url, data)
+    expected = PAGE_EXPECTED.get(role, office_status)
+    assert response.status_code == expected, (label, role, response.content[:300])
+    if expected == 302 and role == "anonymous":
+        assert response["Location"].startswith("/accounts/login/")
