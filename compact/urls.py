@@ -34,6 +34,7 @@ urlpatterns = [
     path("people/", views.people_page, name="people"),
     path("employer/", employer_views.employer_home, name="employer-home"),
     path("employer/enrol", employer_views.employer_enrol, name="employer-enrol"),
+    path("join/", employer_views.employer_join, name="employer-join"),
     path("employer/cycles/<slug:slug>/", employer_views.employer_cycle, name="employer-cycle"),
     path("employer/cycles/<slug:slug>/cycle-key.json", employer_views.employer_cycle_key, name="employer-cycle-key"),
     re_path(

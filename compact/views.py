@@ -304,6 +304,7 @@ def office_invitations_bulk(request, slug):
         made = invitations.invitations_create_from_csv(
             principal=principal, cycle=cycle, data=upload.read(), name=upload.name,
             enrol_url=request.build_absolute_uri(reverse("employer-home")),
+            join_url=request.build_absolute_uri(reverse("employer-join")) + f"?cycle={cycle.slug}",
         )
     except invitations.BulkRefused as exc:
         request.session["bulk_problems"] = exc.problems

@@ -6,10 +6,12 @@ import json
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import login
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
+from rest_framework.throttling import SimpleRateThrottle
 
 from compact.access import principal_of
 from compact.errors import DomainError, NotFound
@@ -17,11 +19,11 @@ from compact.json_bodies import BodyRefused, json_body_load
 from compact.models import CycleState
 from compact.pages import cycle_or_404, employer_required, form_errors, run_service
 from compact.selectors import cycle_get_for_enrolment, cycles_visible
-from compact.services.invitations import invitation_accept
+from compact.services.invitations import invitation_accept, invitation_sign_up
 from employers.api.views import cycle_key_document
 from employers.client.pdf import pdf_from_html
 from employers.client.template import csv_template_bytes, readme_bytes, xlsx_template_bytes
-from employers.forms import ApiKeyForm, EnrolForm
+from employers.forms import ApiKeyForm, EnrolForm, JoinForm
 from employers.selectors import (
     api_keys_visible,
     resubmission_window_open,
@@ -68,6 +70,48 @@ def employer_enrol(request):
         success=f"{principal.employer.name} is enrolled in cycle {cycle.slug}.",
     )
     return redirect("employer-home")
+
+
+class _JoinThrottle(SimpleRateThrottle):
+    """Guessing codes on the sign-up page costs as much as on the API's enrol endpoint: the
+    same rate (``enrol``), counted per client in the shared cache."""
+
+    scope = "enrol"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": "enrol-page", "ident": self.get_ident(request)}
+
+
+@require_http_methods(["GET", "POST"])
+def employer_join(request):
+    """An invited organisation's first person makes an account with the invitation code and is
+    enrolled (``invitation_sign_up``); then signed in."""
+    if request.user.is_authenticated:
+        return redirect("home")
+    form = JoinForm(request.POST or None, initial={"cycle": request.GET.get("cycle", "")})
+    if request.method == "POST":
+        throttle = _JoinThrottle()
+        if not throttle.allow_request(request, None):
+            messages.error(request, f"Too many attempts from here; try again in {int(throttle.wait() or 60)} seconds.")
+            return render(request, "employers/join.html", {"form": form}, status=429)
+        if not form.is_valid():
+            form_errors(request, form)
+            return render(request, "employers/join.html", {"form": form}, status=400)
+        data = form.cleaned_data
+        try:
+            cycle = cycle_get_for_enrolment(slug=data["cycle"])
+        except NotFound:
+            cycle = None
+            messages.error(request, f"Cycle: there is no cycle called {data['cycle']!r}; see your invitation.")
+        user = cycle and run_service(request, lambda: invitation_sign_up(
+            cycle=cycle, code=data["code"], username=data["username"], password=data["password"]))
+        if user is None:
+            return render(request, "employers/join.html", {"form": form}, status=400)
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, f"Welcome. Your account acts for {user.employer_membership.employer.name}, "
+                                  f"which is enrolled in cycle {cycle.slug}.")
+        return redirect("employer-cycle", slug=cycle.slug)
+    return render(request, "employers/join.html", {"form": form})
 
 
 @employer_required

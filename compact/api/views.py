@@ -150,7 +150,8 @@ class InvitationsBulkView(Base):
         rows = [invitations.BulkRow(row=i, employer=item["employer"].strip(), email=item["email"].strip())
                 for i, item in enumerate(data["invitations"], start=1)]
         made = invitations.invitations_create_bulk(
-            principal=principal, cycle=cycle, rows=rows, enrol_url=request.build_absolute_uri(reverse("employer-home"))
+            principal=principal, cycle=cycle, rows=rows, enrol_url=request.build_absolute_uri(reverse("employer-home")),
+            join_url=request.build_absolute_uri(reverse("employer-join")) + f"?cycle={cycle.slug}",
         )
         for m in made:
             m.invitation.code = m.code

@@ -29,9 +29,10 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
-from compact.access import Principal
+from compact.access import Principal, principal_for_user
 from compact.errors import Conflict, DomainError, Gone, NotAllowed, NotFound
 from compact.models import Cycle, CycleState, Enrollment, Invitation
+from compact.services import people
 from compact.services.audit import audit_record
 from compact.services.guards import require_employer, require_office
 
@@ -113,11 +114,8 @@ def invitation_revoke(*, principal: Principal, invitation: Invitation) -> Invita
     return invitation
 
 
-@transaction.atomic
-def invitation_accept(*, principal: Principal, cycle: Cycle, code: str) -> Enrollment:
-    """Enrol the principal's employer in ``cycle`` with ``code``."""
-    require_employer(principal)
-    employer = principal.employer
+def _invitation_usable(*, cycle: Cycle, code: str) -> Invitation:
+    """The invitation of ``code`` for ``cycle``, locked, or the reason it cannot be used."""
     if not invitation_code_normalise(code):
         raise DomainError("Enter the invitation code you received.", code="code_missing")
     invitation = (
@@ -150,10 +148,23 @@ def invitation_accept(*, principal: Principal, cycle: Cycle, code: str) -> Enrol
             "for a new one.",
             code="code_expired",
         )
-    if invitation.employer_id and invitation.employer_id != employer.pk:
-        raise NotAllowed("This invitation was issued to another organisation.", code="code_other_employer")
     if cycle.state not in ENROLLABLE:
         raise Conflict(f"Cycle {cycle.slug} is {cycle.state}; enrolment is over.", code="cycle_closed")
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(*, principal: Principal, cycle: Cycle, code: str) -> Enrollment:
+    """Enrol the principal's employer in ``cycle`` with ``code``."""
+    require_employer(principal)
+    employer = principal.employer
+    invitation = _invitation_usable(cycle=cycle, code=code)
+    if invitation.employer_id and invitation.employer_id != employer.pk:
+        raise NotAllowed("This invitation was issued to another organisation.", code="code_other_employer")
+    return _enrol(principal=principal, cycle=cycle, invitation=invitation, employer=employer)
+
+
+def _enrol(*, principal: Principal, cycle: Cycle, invitation: Invitation, employer) -> Enrollment:
     if Enrollment.objects.filter(cycle=cycle, employer=employer).exists():
         raise Conflict(
             f"{employer.name} is already enrolled in cycle {cycle.slug}.", code="already_enrolled"
@@ -171,6 +182,37 @@ def invitation_accept(*, principal: Principal, cycle: Cycle, code: str) -> Enrol
         details={"invitation": invitation.hint},
     )
     return enrollment
+
+
+@transaction.atomic
+def invitation_sign_up(*, cycle: Cycle, code: str, username: str, password: str):
+    """The first account of an invited organisation, made with its invitation code, and the
+    organisation enrolled in ``cycle`` — both or neither.
+
+    Only an invitation addressed to one organisation, and only while that organisation has no
+    active people in the service: a code then stands for the email it was sent to, and nobody
+    joins an organisation whose people could have used the code themselves."""
+    invitation = _invitation_usable(cycle=cycle, code=code)
+    employer = invitation.employer
+    if employer is None:
+        raise NotAllowed(
+            "This invitation is not addressed to one organisation, so it cannot make an account. Ask the "
+            "equity office to add you; then sign in and enter the code.",
+            code="code_unaddressed",
+        )
+    if employer.members.filter(user__is_active=True).exists():
+        raise Conflict(
+            f"{employer.name} already has people in the service. Ask one of them to sign in and enter this "
+            "code, or ask the equity office to add you.",
+            code="employer_has_people",
+        )
+    user = people.person_new(username=username, email=invitation.email, password=password)
+    people.employer_member_make(user, employer)
+    principal = principal_for_user(user)
+    audit_record(principal=principal, action="person.created", obj=user, employer=employer,
+                 details={"username": user.get_username(), "role": "employer", "invitation": invitation.hint})
+    _enrol(principal=principal, cycle=cycle, invitation=invitation, employer=employer)
+    return user
 
 
 # --- Bulk invitations -------------------------------------------------------------------
@@ -294,13 +336,16 @@ def _bulk_check(cycle: Cycle, rows: list[BulkRow]) -> tuple[list[tuple[BulkRow, 
     return out, problems
 
 
-def _invitation_email(*, invitation: Invitation, code: str, enrol_url: str) -> EmailMessage:
+def _invitation_email(*, invitation: Invitation, code: str, enrol_url: str, join_url: str = "") -> EmailMessage:
     cycle = invitation.cycle
+    first = (f"Nobody at {invitation.employer.name} has an account here yet? Make the first one at {join_url} "
+             "with this code; it enrols you at the same time.\n\n") if join_url else ""
     body = (
         f"The city's equity office invites {invitation.employer.name} to take part in {cycle.name}.\n\n"
         f"Your invitation code: {code}\n\n"
         f"Sign in at {enrol_url} and enter the code to enrol. It works once, for {invitation.employer.name} "
         f"only, until {_when(invitation.expires_at)} (the cycle's deadline for submissions).\n\n"
+        f"{first}"
         "Nobody but your organisation ever sees your figures: you seal them in your browser before they "
         "are sent.\n"
     )
@@ -319,18 +364,18 @@ def emails_send(messages: list[EmailMessage]) -> None:
 
 
 def invitations_create_from_csv(
-    *, principal: Principal, cycle: Cycle, data: bytes, name: str, enrol_url: str
+    *, principal: Principal, cycle: Cycle, data: bytes, name: str, enrol_url: str, join_url: str = ""
 ) -> list[BulkInvitation]:
     """``invitations_create_bulk`` from an uploaded CSV (see ``invitation_rows_read``)."""
     require_office(principal)
     rows, shape_problems = _rows_read(data, name=name)
     return invitations_create_bulk(principal=principal, cycle=cycle, rows=rows, enrol_url=enrol_url,
-                                   shape_problems=shape_problems)
+                                   join_url=join_url, shape_problems=shape_problems)
 
 
 @transaction.atomic
 def invitations_create_bulk(
-    *, principal: Principal, cycle: Cycle, rows: list[BulkRow], enrol_url: str,
+    *, principal: Principal, cycle: Cycle, rows: list[BulkRow], enrol_url: str, join_url: str = "",
     shape_problems: list[tuple[int, str]] = (),
 ) -> list[BulkInvitation]:
     """One invitation per row, each emailed to its address and valid until the cycle's
@@ -359,6 +404,7 @@ def invitations_create_bulk(
                      details={"hint": invitation.hint, "email": row.email, "bulk": True,
                               "expires_at": cycle.deadline.isoformat()})
         made.append(BulkInvitation(invitation=invitation, code=code))
-    emails = [_invitation_email(invitation=m.invitation, code=m.code, enrol_url=enrol_url) for m in made]
+    emails = [_invitation_email(invitation=m.invitation, code=m.code, enrol_url=enrol_url, join_url=join_url)
+              for m in made]
     transaction.on_commit(lambda: emails_send(emails))
     return made

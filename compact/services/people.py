@@ -50,6 +50,21 @@ def person_create(
 ):
     require_admin(principal)
     _check_role(role, employer)
+    user = person_new(username=username, email=email, password=password)
+    _apply_role(user, role, employer)
+    audit_record(
+        principal=principal,
+        action="person.created",
+        obj=user,
+        employer=employer,
+        details={"username": username, "role": role},
+    )
+    return user
+
+
+def person_new(*, username: str, email: str, password: str):
+    """A new active user with no role yet, its username and password checked (call it inside
+    the caller's transaction, which gives the role and records the event)."""
     User = get_user_model()
     try:
         User.username_validator(username)
@@ -66,15 +81,12 @@ def person_create(
         raise DomainError(" ".join(exc.messages), code="weak_password") from None
     user.set_password(password)
     user.save()
-    _apply_role(user, role, employer)
-    audit_record(
-        principal=principal,
-        action="person.created",
-        obj=user,
-        employer=employer,
-        details={"username": username, "role": role},
-    )
     return user
+
+
+def employer_member_make(user, employer) -> None:
+    """Give ``user`` the employer role for ``employer`` (for a sign-up with an invitation)."""
+    _apply_role(user, "employer", employer)
 
 
 @transaction.atomic
