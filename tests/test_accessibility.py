@@ -15,7 +15,17 @@ import pytest
 from compact.content_policy import PAGE_POLICY
 from tests.a11y import assert_accessible, assert_fits, axe_violations
 from tests.employers.browser.conftest import chromium  # noqa: F401  (fixture)
-from tests.page_tour import NOT_PAGES, NOT_PAGES_PREFIXES, PEOPLE, ROOT, STOPS, WIDTHS, demo_site, sign_in, visit
+from tests.page_tour import (
+    NOT_PAGES,
+    NOT_PAGES_PREFIXES,
+    PEOPLE,
+    ROOT,
+    STOPS,
+    WIDTHS,
+    demo_site,
+    sign_in,
+    visit,
+)
 
 SITE_JS = ROOT / "compact" / "static" / "compact" / "site.js"
 SITE_CSS = ROOT / "compact" / "static" / "compact" / "site.css"
