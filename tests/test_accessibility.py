@@ -10,6 +10,9 @@ critical violation, and at a phone's width (390 px) no page scrolls sideways.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 from compact.content_policy import PAGE_POLICY
@@ -22,6 +25,7 @@ from tests.page_tour import (
     ROOT,
     STOPS,
     WIDTHS,
+    Site,
     demo_site,
     sign_in,
     visit,
@@ -134,6 +138,12 @@ def test_every_named_page_route_is_in_the_sweep_or_said_not_to_be_a_page():
 # --- the sweep -------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
+    """A fresh demo on a free port; or, to iterate on the pages, a demo already running:
+    TALENT_A11Y_SITE=http://127.0.0.1:8125 TALENT_A11Y_DEMO_OUT=<its --out folder> (the person
+    with no role must exist there: see page_tour.demo_site)."""
+    if os.environ.get("TALENT_A11Y_SITE"):
+        yield Site(url=os.environ["TALENT_A11Y_SITE"].rstrip("/"), out=Path(os.environ["TALENT_A11Y_DEMO_OUT"]))
+        return
     with demo_site(tmp_path_factory.mktemp("a11y-demo")) as running:
         yield running
 
