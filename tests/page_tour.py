@@ -78,6 +78,15 @@ def _lock_out(page, site):
     raise AssertionError("ten wrong passwords did not lock the account")
 
 
+def _expired_form(page, site):
+    # A form whose CSRF token is gone, as after a long pause: the styled refusal (403_csrf.html).
+    page.evaluate("() => document.querySelector('input[name=csrfmiddlewaretoken]').remove()")
+    page.fill("#id_username", "hr05")
+    page.fill("#id_password", "anything")
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+
+
 def _extract(site) -> str:
     return str(site.out / "employers" / EMPLOYER_FOLDER / "payroll.csv")
 
@@ -109,6 +118,7 @@ STOPS = [
     Stop("public", "login", "login", "/accounts/login/"),
     Stop("public", "login-error", "login", "/accounts/login/", act=_wrong_password),
     Stop("public", "locked-out", "login", "/accounts/login/", act=_lock_out, console_ok="429 (Too Many Requests)"),
+    Stop("public", "expired-form", "login", "/accounts/login/", act=_expired_form, console_ok="403 (Forbidden)"),
     Stop("public", "releases", "public-releases", "/releases/"),
     Stop("public", "report-2026", "public-report", "/releases/2026/"),
     Stop("public", "not-found", "", "/releases/nope/", status=404),

@@ -182,3 +182,14 @@ def test_each_page_has_no_serious_violation_and_fits_a_phone(chromium, site, sig
         assert not [e for e in errors if "favicon" not in e and not any(text in e for text in expected)], errors
     finally:
         context.close()
+
+
+@pytest.mark.django_db
+def test_a_form_without_its_csrf_token_gets_the_styled_refusal_page():
+    from django.test import Client
+
+    response = Client(enforce_csrf_checks=True).post("/accounts/login/", {"username": "x", "password": "y"})
+    body = response.content.decode()
+    assert response.status_code == 403
+    assert "<h1>The form has expired</h1>" in body and 'href="/static/compact/site.css"' in body
+    assert "reload the page" in body
