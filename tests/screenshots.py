@@ -54,6 +54,9 @@ def main(argv: list[str] | None = None) -> int:
             context.close()
         for width in WIDTHS:
             (to / str(width)).mkdir(parents=True, exist_ok=True)
+            if not args.only:  # a whole tour replaces the last one's pictures (stops get renumbered)
+                for old in (to / str(width)).glob("*.png"):
+                    old.unlink()
             for number, stop in enumerate(STOPS, 1):
                 if stop.role not in states or args.only not in stop.name:
                     continue
