@@ -1,8 +1,21 @@
-// Every page: a wide table scrolls inside its .table-wrap box (site.css). A box that scrolls must
-// be reachable by keyboard (WCAG 2.1.1) and say what it holds, so it becomes a focusable, named
-// region while its content is wider than it, and an ordinary box again when it fits.
+// Every page: a wide table scrolls inside its .table-wrap box (site.css), so the page itself never
+// scrolls sideways on a phone. A table the server sent without one gets one here. A box that
+// scrolls must be reachable by keyboard (WCAG 2.1.1) and say what it holds, so it becomes a
+// focusable, named region while its content is wider than it, and an ordinary box when it fits.
 (function () {
   "use strict";
+
+  function wrap() {
+    // Only the tables of the page as served: tables that page scripts draw later sit in their
+    // own scrolling boxes (the browser page's .scroll), and their scripts keep references to them.
+    for (const table of document.querySelectorAll("main table")) {
+      if (table.closest(".table-wrap, .scroll")) continue;
+      const box = document.createElement("div");
+      box.className = "table-wrap";
+      table.parentNode.insertBefore(box, table);
+      box.appendChild(table);
+    }
+  }
 
   function nameOf(box) {
     const caption = box.querySelector("caption");
@@ -36,8 +49,9 @@
   function later() {
     if (!pending) pending = window.requestAnimationFrame(function () { pending = 0; mark(); });
   }
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", mark);
-  else mark();
+  function start() { wrap(); mark(); }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
   window.addEventListener("resize", later);
   // Pages that draw tables later (the browser page's results and comparison) are marked too.
   new MutationObserver(later).observe(document.documentElement, {childList: true, subtree: true});
