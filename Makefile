@@ -36,11 +36,14 @@ layers: $(STAMP)
 lint: $(STAMP) layers
 	$(VENV)/bin/ruff check .
 
-# Refresh the browser page's vendored libraries (needs Node and npm; see frontend/README.md).
+# Refresh the vendored browser libraries (needs Node and npm; see frontend/README.md): the
+# browser page's, and axe-core, which only the accessibility tests inject (never served).
 vendor:
 	cd frontend && npm ci --no-audit --no-fund
 	cp frontend/node_modules/xlsx/dist/xlsx.mini.min.js employers/static/employers/vendor/
 	cp frontend/node_modules/xlsx/LICENSE employers/static/employers/vendor/xlsx.LICENSE
+	cp frontend/node_modules/axe-core/axe.min.js tests/browser_assets/
+	cp frontend/node_modules/axe-core/LICENSE tests/browser_assets/axe.LICENSE
 
 clean:
 	rm -rf out .pytest_cache
