@@ -113,6 +113,30 @@ def _revoke_office_key(page, site):
     page.wait_for_selector("text=stops working at once")
 
 
+def _join_refused(page, site):
+    # A code that is not one, so the page shows its error summary (and nothing is made).
+    page.fill("#id_code", "TC-00000-00000-00000-00000")
+    page.fill("#id_username", "someone.new")
+    page.fill("#id_password", "quiet-harbour-lantern-41")
+    page.fill("#id_password_again", "quiet-harbour-lantern-41")
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
+
+
+def _bulk_refused(page, site):
+    # A file with a problem in each column: the problems are listed on the cycle page, nothing sent.
+    page.set_input_files("#bulk-file", files=[{"name": "invitations.csv", "mimeType": "text/csv",
+                                               "buffer": b"employer,email\nNobody Ltd,not-an-address\n"}])
+    with page.expect_navigation():
+        page.locator("form[action$='/invitations/bulk'] button[type=submit]").click()
+
+
+def _remind_everyone(page, site):
+    with page.expect_navigation():
+        page.click("button[name=scope][value=all]")
+    page.wait_for_selector("text=An email cannot be called back")
+
+
 STOPS = [
     Stop("public", "home", "home", "/"),
     Stop("public", "login", "login", "/accounts/login/"),
@@ -122,6 +146,9 @@ STOPS = [
     Stop("public", "releases", "public-releases", "/releases/"),
     Stop("public", "report-2026", "public-report", "/releases/2026/"),
     Stop("public", "not-found", "", "/releases/nope/", status=404),
+    Stop("public", "join", "employer-join", "/join/?cycle=2027"),
+    Stop("public", "join-refused", "employer-join", "/join/?cycle=2027", act=_join_refused,
+         console_ok="400 (Bad Request)"),
     Stop("employer", "employer-home", "employer-home", "/employer/"),
     Stop("employer", "employer-cycle-2026", "employer-cycle", "/employer/cycles/2026/"),
     Stop("employer", "employer-cycle-2027", "employer-cycle", "/employer/cycles/2027/"),
@@ -136,6 +163,9 @@ STOPS = [
     Stop("office", "office-cycle-2026", "office-cycle", "/office/cycles/2026/"),
     Stop("office", "office-cycle-2027", "office-cycle", "/office/cycles/2027/"),
     Stop("office", "office-close-confirm", "office-cycle-close", "/office/cycles/2027/close"),
+    Stop("office", "office-bulk-refused", "office-invitations-bulk", "/office/cycles/2027/", act=_bulk_refused),
+    Stop("office", "office-remind-confirm", "office-reminders", "/office/cycles/2027/", act=_remind_everyone),
+    Stop("office", "about-signed-in", "public-landing", "/about/"),
     Stop("office", "office-revoke-invitation-confirm", "office-invitation-revoke", "/office/cycles/2027/",
          act=_revoke_invitation),
     Stop("office", "office-review-2026", "office-review", "/office/cycles/2026/review/"),
@@ -153,6 +183,8 @@ STOPS = [
 NOT_PAGES = {
     "logout": "POST-only action (signs out, then redirects)",
     "office-participation-csv": "CSV download",
+    "office-invitations-example": "CSV download (the example file of bulk invitations)",
+    "office-drill-down-csv": "CSV download (the drill-down table as shown)",
     "office-cycle-action": "POST-only actions (open, register the office key)",
     "office-invitation-create": "POST-only action",
     "employer-enrol": "POST-only action",

@@ -52,6 +52,7 @@ def nice_ticks(low: float, high: float) -> list[float]:
     magnitude = 10 ** math.floor(math.log10(raw))
     step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw * (1 - 1e-9))
     first, last = math.floor(low / step + 1e-9), math.ceil(high / step - 1e-9)
+    last = max(last, first + 1)  # at least two ticks, so the scale has a width (no value at all: 0 to 0.1)
     return [round(k * step, 10) for k in range(first, last + 1)]
 
 

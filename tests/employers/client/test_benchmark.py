@@ -133,6 +133,13 @@ def test_the_charts_never_draw_a_missing_value_and_carry_a_text_alternative():
 def test_the_ticks_cover_the_values_and_zero():
     assert nice_ticks(-0.237, 0.368) == [-0.4, -0.2, 0.0, 0.2, 0.4]  # a step of 0.2 > 0.605 / 5
     assert nice_ticks(0.0, 0.05) == [0.0, 0.01, 0.02, 0.03, 0.04, 0.05]
+    assert nice_ticks(0.0, 0.0) == [0.0, 0.02]  # no value to show: still a scale with a width
+
+
+def test_a_chart_with_no_published_value_is_drawn_with_its_notes_not_a_crash():
+    svg = bars_svg(labels=["A", "B"], series=[BarSeries("You", "#111111", [None, None])],
+                   title="T", description="D", missing="not published", chart_id="c")
+    assert svg.count(">not published</text>") == 2 and "nan" not in svg.lower()
 
 
 def test_the_gender_gap_by_job_uses_the_finest_group_with_both_women_and_men(own):

@@ -30,7 +30,8 @@ export function niceTicks(low, high) {
   const raw = span / 5;
   const magnitude = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((m) => m * magnitude).find((s) => s >= raw * (1 - 1e-9));
-  const first = Math.floor(low / step + 1e-9), last = Math.ceil(high / step - 1e-9);
+  const first = Math.floor(low / step + 1e-9);
+  const last = Math.max(Math.ceil(high / step - 1e-9), first + 1); // charts.nice_ticks: at least two ticks
   const out = [];
   for (let k = first; k <= last; k++) out.push(Math.round(k * step * 1e10) / 1e10);
   return out;
