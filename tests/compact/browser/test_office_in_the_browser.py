@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from compact.models import Cycle
+from tests.a11y import assert_accessible
 
 pytestmark = pytest.mark.browser
 
@@ -66,6 +67,7 @@ def test_the_office_whole_path_invite_in_bulk_watch_close_unmask_review_publish(
     page = signed_in("ana")
     page.goto("/office/cycles/2026/")
     assert "10 of 10" in page.locator("p.summary").inner_text()
+    assert_accessible(page)
 
     # Invite in bulk: the example downloads; a bad file lists its problems and sends nothing.
     with page.expect_download() as example:
@@ -76,6 +78,7 @@ def test_the_office_whole_path_invite_in_bulk_watch_close_unmask_review_publish(
     page.get_by_role("button", name="Create and email the invitations").click()
     problems = page.locator(".error-summary").inner_text()
     assert "Row 2, column email" in problems and "Row 3, column employer" in problems and mailoutbox == []
+    assert_accessible(page)
     page.set_input_files("#bulk-file", files=[{"name": "list.csv", "mimeType": "text/csv",
                                                "buffer": b"employer,email\nAcme Analytics,hr@acme.example\n"
                                                          b"Birch Hospital,pay@birch.example\n"}])
@@ -92,6 +95,7 @@ def test_the_office_whole_path_invite_in_bulk_watch_close_unmask_review_publish(
     page.get_by_label("Remind Birch Hospital").check()
     page.get_by_role("button", name="Remind the ticked employers…").click()
     assert page.get_by_role("heading", name="Send 1 reminder?").is_visible()
+    assert_accessible(page)
     page.get_by_role("button", name="Send 1 reminder").click()
     assert "Reminder emailed to 1 employer." in page.locator(".messages").inner_text()
     assert mailoutbox[-1].to == ["bob@example.org", "pay@birch.example"] and "Reminder" in mailoutbox[-1].subject
@@ -108,6 +112,7 @@ def test_the_office_whole_path_invite_in_bulk_watch_close_unmask_review_publish(
     status = page.locator("[data-job-status]")
     assert "Waiting for the office's mask sums" in status.inner_text()
     assert status.get_attribute("aria-live") == "polite"
+    assert_accessible(page)
     for key, mask_sum in mask_sums_compute(bundle, private_key=office_private_key).sums.items():
         ana.post("/api/v1/cycles/2026/unmask/mask-sums",
                  {"cohort": key, "mask_sum": base64.b64encode(mask_sum.astype("<u8").tobytes()).decode()}, format="json")
@@ -123,6 +128,7 @@ def test_the_office_whole_path_invite_in_bulk_watch_close_unmask_review_publish(
     headers = page.locator("#drill ~ .table-wrap thead").inner_text()
     assert "Job category" in headers and "Race/ethnicity" in headers and "Raceethnicity" not in headers
     assert page.locator("td.suppressed").count() > 0
+    assert_accessible(page)
     page.get_by_label("Hide suppressed cells").check()
     page.get_by_role("button", name="Show").click()
     assert page.locator("td.suppressed").count() == 0 and "(not shown)" in page.locator("main").inner_text()
@@ -138,4 +144,5 @@ def test_the_office_whole_path_invite_in_bulk_watch_close_unmask_review_publish(
     page.get_by_role("link", name="Publish release 1…").click()
     page.get_by_role("button", name="Publish release 1").click()
     assert "Published. The report is public now." in page.locator(".messages").inner_text()
+    assert_accessible(page)
     assert Cycle.objects.get(slug="2026").state == "published"

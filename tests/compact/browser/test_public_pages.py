@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.a11y import assert_accessible
 from tests.compact.browser.conftest import chromium  # noqa: F401  (fixture)
 from tests.compact.test_pages import publish  # noqa: F401  (fixture)
 from tests.employers.browser.conftest import wait_until
@@ -74,10 +75,12 @@ def test_a_visitor_goes_from_the_landing_page_to_the_report_its_pdf_and_the_arch
     page = visitor(390)
     page.goto("/")
     assert page.locator("h1").inner_text() == "The city's pay-equity compact"
+    assert_accessible(page)
     page.get_by_role("link", name="Read the 2026 report").click()
     wait_until(page, "() => location.pathname === '/releases/2026/'")
     assert "Pay gaps in the Talent Compact, 2026" in page.locator("h1").inner_text()
     assert "Compared with 2025" in page.locator("#year-over-year").inner_text()
+    assert_accessible(page)
     pdf_href = page.get_by_role("link", name="PDF", exact=True).get_attribute("href")
     response = page.request.get(pdf_href)
     assert response.status == 200 and response.headers["content-type"] == "application/pdf"
@@ -86,4 +89,5 @@ def test_a_visitor_goes_from_the_landing_page_to_the_report_its_pdf_and_the_arch
     wait_until(page, "() => location.pathname === '/releases/'")
     rows = page.locator("table.archive tbody tr")
     assert rows.count() == 2 and "Pay gaps 2026" in rows.nth(0).inner_text()
+    assert_accessible(page)
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390

@@ -19,6 +19,7 @@ import pytest
 from compact.models import Cycle
 from employers.client.synthetic import synthetic_employees
 from employers.models import SealedSubmission
+from tests.a11y import assert_accessible
 from tests.employers.browser.test_compare import (
     DEMO_LIKE,
     _cli_model,
@@ -53,6 +54,7 @@ def test_template_check_fix_seal_receipt_and_compare(signed_in, make_cycle, tmp_
     issues = page.inner_text("#issues-table")
     assert "ninety thousand" in issues and "Annual Compensation" in issues
     assert page.locator("#submit-button").count() == 1 and not page.is_visible("#seal-section")
+    assert_accessible(page)
 
     # Fixed (saved under a new name, as one keeps the old file), checked again, sealed and
     # submitted; the receipt is the confirmation page.
@@ -63,6 +65,7 @@ def test_template_check_fix_seal_receipt_and_compare(signed_in, make_cycle, tmp_
     submit(page)
     assert "Version 1 is received" in page.inner_text("#confirmation")
     assert page.inner_text("#receipt-title") == "Receipt: version 1 of Acme Analytics"
+    assert_accessible(page)
     assert SealedSubmission.objects.filter(employer=world.acme, version=1).exists()
 
     # After publication: the comparison, in the page, from the same file.
@@ -72,6 +75,7 @@ def test_template_check_fix_seal_receipt_and_compare(signed_in, make_cycle, tmp_
     choose(page, path)
     compare(page)
     assert page.locator("#compare-output svg[role=img]:visible").count() == 2
+    assert_accessible(page)
     with page.expect_download() as download:
         page.click("#compare-download")
     rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8-sig"))))
