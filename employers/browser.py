@@ -52,7 +52,7 @@ def employer_browser(request, slug):
         "submissions_url": reverse("api-submissions", args=[cycle.slug]),
         "release_url": f"/api/v1/cycles/{cycle.slug}/release",
         "csrf_token": get_token(request),
-        "submission_url": reverse("employer-submission", args=[cycle.slug, 0]).replace("/0/", "/{version}/"),
+        "submission_url": reverse("employer-submission", args=[cycle.slug, 0]).replace("/0/", "/{version}/") + "?received=1",
     }
     response = render(request, "employers/browser.html", context)
     response["Content-Security-Policy"] = PAGE_CSP

@@ -10,6 +10,7 @@ from django.contrib.auth import login
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -248,7 +249,7 @@ def employer_submit(request, slug):
         )
     except DomainError as exc:
         return _upload_refused(request, slug, f"{upload.name} was not accepted: {exc.message}", status=exc.status)
-    return redirect("employer-submission", slug=slug, version=submission.version)
+    return redirect(reverse("employer-submission", args=[slug, submission.version]) + "?received=1")
 
 
 @employer_required
@@ -284,8 +285,11 @@ def _receipt_context(request, slug, version) -> dict:
 
 @employer_required
 def employer_submission(request, slug, version):
-    """The confirmation of one version, which is also its printable receipt."""
-    return render(request, "employers/submission.html", _receipt_context(request, slug, version))
+    """The printable receipt of one version; right after the submission (``?received=1``, where
+    the upload and the browser page send the employer) also its confirmation."""
+    context = _receipt_context(request, slug, version)
+    context["just_received"] = request.GET.get("received") == "1"
+    return render(request, "employers/submission.html", context)
 
 
 @employer_required

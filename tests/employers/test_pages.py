@@ -46,9 +46,11 @@ def test_an_employer_uploads_a_sealed_file_and_downloads_a_valid_receipt(world, 
     page = alice.get("/employer/cycles/2026/").content.decode()
     assert "Download the cycle key" in page and "as version 1" in page
     response = alice.post("/employer/cycles/2026/submit", {"sealed": sealed_file(alice)})
-    assert response.status_code == 302 and response["Location"] == "/employer/cycles/2026/submissions/1/"
+    assert response.status_code == 302 and response["Location"] == "/employer/cycles/2026/submissions/1/?received=1"
     done = alice.get(response["Location"]).content.decode()
     assert "Version 1 is received" in done and "Sealed file uploaded on the cycle page" in done
+    later = alice.get("/employer/cycles/2026/submissions/1/").content.decode()
+    assert "is received" not in later and "Sealed file uploaded on the cycle page" in later
     receipt = json.loads(alice.get("/employer/cycles/2026/receipts/1.json").content)
     assert receipt_verify(receipt) and receipt["employer"] == "Acme Analytics"
     assert SealedSubmission.objects.get().received_via == "web"

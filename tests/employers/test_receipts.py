@@ -40,7 +40,7 @@ def test_the_receipt_says_when_in_local_time_and_how_in_plain_words(submitted):
 
 
 def test_the_printable_receipt_hides_everything_but_the_receipt_when_printed(submitted):
-    page = submitted.get("/employer/cycles/2026/submissions/1/").content.decode()
+    page = submitted.get("/employer/cycles/2026/submissions/1/?received=1").content.decode()
     assert "employers/receipt.css" in page and 'class="message success no-print"' in page
     css = (settings.BASE_DIR / "employers/static/employers/receipt.css").read_text()
     assert "@media print" in css and "header.top, footer.bottom, .skip, .no-print" in css

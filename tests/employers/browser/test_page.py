@@ -56,7 +56,7 @@ def submit(page):
     """Seal and submit; the page then opens the version's confirmation page (its receipt)."""
     page.check("#fingerprint-ok")
     page.click("#submit-button")
-    page.wait_for_url("**/submissions/*/")
+    page.wait_for_url("**/submissions/*/?received=1")
 
 
 def posted_envelopes(page) -> list[dict]:
@@ -86,7 +86,7 @@ def test_happy_path_csv_checks_seals_submits_and_offers_the_receipt(signed_in, m
     assert page.is_hidden("#error-summary")
     assert page.inner_text("#fingerprint") == page.inner_text("#fingerprint")  # shown before sealing
     submit(page)
-    assert page.url.endswith("/employer/cycles/2026/submissions/1/")
+    assert page.url.endswith("/employer/cycles/2026/submissions/1/?received=1")
     assert "Version 1 is received" in page.inner_text("#confirmation")
     assert page.inner_text("#receipt-title") == "Receipt: version 1 of Acme Analytics"
     assert "Submitted through the web page" in page.inner_text(".receipt")
@@ -218,6 +218,7 @@ def test_a_resubmission_is_version_2_and_both_receipts_are_listed(signed_in, mak
     assert sorted(SealedSubmission.objects.filter(employer=world.acme).values_list("version", flat=True)) == [1, 2]
     page.goto("/employer/cycles/2026/submissions/1/")
     assert "replaced by version 2, which counts" in page.inner_text(".receipt")
+    assert page.locator("#confirmation").count() == 0  # opened later: the receipt, not "is received"
     page.goto("/employer/cycles/2026/browser")
     history = page.inner_text("#history")
     assert "receipt v2" in history and "receipt v1" in history and "session" not in history
@@ -352,7 +353,7 @@ def test_every_control_has_a_label_and_the_page_works_from_the_keyboard(signed_i
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "submit-button"
     page.keyboard.press("Enter")
-    page.wait_for_url("**/submissions/1/")
+    page.wait_for_url("**/submissions/1/?received=1")
     assert page.get_by_role("status").inner_text().startswith("Version 1 is received")
     assert len(posted_envelopes(page)) == 1
 
