@@ -301,8 +301,9 @@ def office_invitations_bulk(request, slug):
         if upload.size > invitations.BULK_MAX_BYTES:
             raise invitations.BulkRefused([
                 f"{upload.name} is {upload.size:,} bytes; the limit is {invitations.BULK_MAX_BYTES:,} bytes."])
+        delivery = invitations.Delivery()
         made = invitations.invitations_create_from_csv(
-            principal=principal, cycle=cycle, data=upload.read(), name=upload.name,
+            principal=principal, cycle=cycle, data=upload.read(), name=upload.name, delivery=delivery,
             enrol_url=request.build_absolute_uri(reverse("employer-home")),
             join_url=request.build_absolute_uri(reverse("employer-join")) + f"?cycle={cycle.slug}",
         )
@@ -316,8 +317,13 @@ def office_invitations_bulk(request, slug):
         return redirect(back)
     request.session["new_invitation_codes"] = [
         {"employer": m.invitation.employer.name, "email": m.invitation.email, "code": m.code} for m in made]
-    messages.success(request, f"{len(made)} invitation{'s' if len(made) != 1 else ''} created and emailed, each valid "
-                              f"until the cycle's deadline ({_when(cycle.deadline)}).")
+    count = f"{len(made)} invitation{'s' if len(made) != 1 else ''}"
+    if delivery.sent is False:
+        messages.error(request, f"{count} created, but the mail server did not take the emails: pass each code on "
+                                "yourself (listed under Invitations, shown this once).")
+    else:
+        messages.success(request, f"{count} created and emailed, each valid until the cycle's deadline "
+                                  f"({_when(cycle.deadline)}).")
     return redirect(reverse("office-cycle", args=[slug]) + "#invitations")
 
 
@@ -355,8 +361,15 @@ def office_reminders(request, slug):
         if targets == []:
             raise DomainError("Tick at least one employer that has not submitted, or remind everyone.")
         if confirmation_given(request):
-            plan = reminders.reminders_send(principal=principal, cycle=cycle, employer_ids=targets, url=url)
-            told = f"Reminder emailed to {len(plan.to_send)} employer{'s' if len(plan.to_send) != 1 else ''}."
+            delivery = invitations.Delivery()
+            plan = reminders.reminders_send(principal=principal, cycle=cycle, employer_ids=targets, url=url,
+                                            delivery=delivery)
+            count = f"{len(plan.to_send)} employer{'s' if len(plan.to_send) != 1 else ''}"
+            if delivery.sent is False:
+                messages.error(request, f"The mail server did not take the reminders to {count}; nothing was "
+                                        "emailed. Try again later.")
+                return redirect(back)
+            told = f"Reminder emailed to {count}."
             if plan.recently:
                 told += f" Left out, reminded less than a day ago: {_names([e for e, _ in plan.recently])}."
             if plan.no_address:

@@ -353,7 +353,15 @@ def _invitation_email(*, invitation: Invitation, code: str, enrol_url: str, join
                         from_email=settings.DEFAULT_FROM_EMAIL)
 
 
-def emails_send(messages: list[EmailMessage]) -> None:
+@dataclass
+class Delivery:
+    """What became of the emails of a change, once they were sent after its commit: the page
+    that made the change reads it to say whether they went (None: not sent yet)."""
+
+    sent: bool | None = None
+
+
+def emails_send(messages: list[EmailMessage], delivery: Delivery | None = None) -> None:
     """Send after the commit. A mail server that refuses is logged, not raised: the change is
     already committed, and the page shows the codes once for the office to pass on."""
     try:
@@ -361,22 +369,28 @@ def emails_send(messages: list[EmailMessage]) -> None:
             connection.send_messages(messages)
     except (OSError, smtplib.SMTPException):
         logger.exception("Could not send %d email(s) through %s", len(messages), settings.EMAIL_BACKEND)
+        if delivery is not None:
+            delivery.sent = False
+        return
+    if delivery is not None:
+        delivery.sent = True
 
 
 def invitations_create_from_csv(
-    *, principal: Principal, cycle: Cycle, data: bytes, name: str, enrol_url: str, join_url: str = ""
+    *, principal: Principal, cycle: Cycle, data: bytes, name: str, enrol_url: str, join_url: str = "",
+    delivery: Delivery | None = None,
 ) -> list[BulkInvitation]:
     """``invitations_create_bulk`` from an uploaded CSV (see ``invitation_rows_read``)."""
     require_office(principal)
     rows, shape_problems = _rows_read(data, name=name)
     return invitations_create_bulk(principal=principal, cycle=cycle, rows=rows, enrol_url=enrol_url,
-                                   join_url=join_url, shape_problems=shape_problems)
+                                   join_url=join_url, shape_problems=shape_problems, delivery=delivery)
 
 
 @transaction.atomic
 def invitations_create_bulk(
     *, principal: Principal, cycle: Cycle, rows: list[BulkRow], enrol_url: str, join_url: str = "",
-    shape_problems: list[tuple[int, str]] = (),
+    shape_problems: list[tuple[int, str]] = (), delivery: Delivery | None = None,
 ) -> list[BulkInvitation]:
     """One invitation per row, each emailed to its address and valid until the cycle's
     deadline; all or nothing. ``shape_problems`` (row, problem) from reading the file are
@@ -406,5 +420,5 @@ def invitations_create_bulk(
         made.append(BulkInvitation(invitation=invitation, code=code))
     emails = [_invitation_email(invitation=m.invitation, code=m.code, enrol_url=enrol_url, join_url=join_url)
               for m in made]
-    transaction.on_commit(lambda: emails_send(emails))
+    transaction.on_commit(lambda: emails_send(emails, delivery))
     return made

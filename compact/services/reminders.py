@@ -22,7 +22,7 @@ from compact.errors import Conflict, DomainError
 from compact.models import AuditEvent, Cycle, CycleState
 from compact.services.audit import audit_record
 from compact.services.guards import require_office
-from compact.services.invitations import emails_send
+from compact.services.invitations import Delivery, emails_send
 
 
 def _when(moment) -> str:
@@ -73,8 +73,12 @@ def reminders_plan(*, principal: Principal, cycle: Cycle, employer_ids: list[int
                           else "Choose at least one employer that has not submitted.")
     since = timezone.now() - REMINDER_QUIET
     last = {}
-    for event in AuditEvent.objects.filter(cycle=cycle, action="reminder.sent", at__gte=since).order_by("at"):
-        last[event.employer_id] = event.at
+    events = AuditEvent.objects.filter(cycle=cycle, action__in=("reminder.sent", "reminder.failed"), at__gte=since)
+    for event in events.order_by("at", "pk"):
+        if event.action == "reminder.sent":
+            last[event.employer_id] = event.at
+        else:  # the mail server refused it: it does not count as a reminder
+            last.pop(event.employer_id, None)
     plan = ReminderPlan(to_send=[], recently=[], no_address=[])
     for r in rows:
         if r.employer.pk in last and not again:
@@ -102,7 +106,8 @@ def _reminder_email(*, cycle: Cycle, employer, addresses: list[str], stage: str,
 
 @transaction.atomic
 def reminders_send(
-    *, principal: Principal, cycle: Cycle, employer_ids: list[int] | None, url: str, again: bool = False
+    *, principal: Principal, cycle: Cycle, employer_ids: list[int] | None, url: str, again: bool = False,
+    delivery: Delivery | None = None,
 ) -> ReminderPlan:
     """Email a reminder to each employer of ``reminders_plan`` that has an address; one audit
     event per employer reminded. The plan is returned so the caller can say who was left out."""
@@ -116,5 +121,15 @@ def reminders_send(
         emails.append(_reminder_email(cycle=cycle, employer=employer, addresses=addresses, stage=stage, url=url))
         audit_record(principal=principal, action="reminder.sent", obj=employer, cycle=cycle, employer=employer,
                      details={"recipients": len(addresses), "stage": stage})
-    transaction.on_commit(lambda: emails_send(emails))
+    delivery = delivery if delivery is not None else Delivery()
+    reminded = [employer for employer, _, _ in plan.to_send]
+
+    def send() -> None:
+        emails_send(emails, delivery)
+        if delivery.sent is False:
+            with transaction.atomic():
+                for employer in reminded:
+                    audit_record(principal=principal, action="reminder.failed", obj=employer, cycle=cycle,
+                                 employer=employer, details={"reason": "the mail server did not take it"})
+    transaction.on_commit(send)
     return plan

@@ -230,3 +230,19 @@ def test_a_refusing_mail_server_is_logged_and_the_codes_still_show_once(world, c
     assert response.status_code == 200 and "hr@acme.example" in response.content.decode()
     assert "Could not send 1 email(s)" in caplog.text
     assert Invitation.objects.filter(cycle=cycle, email="hr@acme.example").exists()
+
+
+def test_when_the_mail_server_refuses_the_page_says_the_codes_were_not_emailed(world, cycle, settings,
+                                                                               transactional_db):
+    # Outside a test transaction the emails go at the service's commit, before the page is drawn,
+    # as in production.
+    settings.EMAIL_BACKEND = "tests.compact.test_bulk_invitations.RefusingBackend"
+    upload = SimpleUploadedFile("list.csv", b"Acme Analytics,hr@acme.example\n", "text/csv")
+    page = office(world).post("/office/cycles/2026/invitations/bulk", {"invitations": upload}, follow=True)
+    html = page.content.decode()
+    assert "1 invitation created, but the mail server did not take the emails" in html
+    assert "created and emailed" not in html and "hr@acme.example" in html
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    upload = SimpleUploadedFile("list.csv", b"Birch Hospital,pay@birch.example\n", "text/csv")
+    page = office(world).post("/office/cycles/2026/invitations/bulk", {"invitations": upload}, follow=True)
+    assert "1 invitation created and emailed" in page.content.decode()

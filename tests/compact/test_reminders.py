@@ -134,3 +134,22 @@ def test_the_participation_csv_follows_the_filter(world, open_cycle):
     assert [r["employer"] for r in rows] == ["Birch Hospital", "Cedar Foods"]
     everyone = client.get("/office/cycles/2026/participation.csv").content.decode()
     assert "Acme Analytics" in everyone
+
+
+def test_a_reminder_the_mail_server_refused_is_said_and_does_not_count_as_sent(world, open_cycle, settings, mailoutbox,
+                                                                              transactional_db):
+    settings.EMAIL_BACKEND = "tests.compact.test_bulk_invitations.RefusingBackend"
+    client = office(world)
+    done = client.post("/office/cycles/2026/reminders", {"employers": str(world.birch.pk), "confirm": "yes"},
+                       follow=True).content.decode()
+    assert "The mail server did not take the reminders to 1 employer; nothing was emailed" in done
+    assert "Reminder emailed" not in done
+    assert AuditEvent.objects.filter(action="reminder.failed", employer=world.birch).count() == 1
+    # Not "reminded less than a day ago": the office can try again at once.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    page = client.post("/office/cycles/2026/reminders", {"employers": str(world.birch.pk)}).content.decode()
+    assert "Send 1 reminder?" in page and "left out" not in page
+    again = client.post("/office/cycles/2026/reminders", {"employers": str(world.birch.pk), "confirm": "yes"},
+                        follow=True).content.decode()
+    assert "Reminder emailed to 1 employer." in again
+    assert [m.to for m in mailoutbox if "Reminder" in m.subject] == [["bob@example.org"]]
