@@ -226,7 +226,7 @@ def _headline(own: Aggregate, release: ReleaseDocument, groups: list[CohortKey])
         where = _where(cohort)
         if theirs.mean is None:
             out.append({"figure": "not published", "who": cohort.label,
-                        "text": f"The gender pay gap {where} is not published (a group is too small)."})
+                        "text": f"The gender pay gap {where} is not published, because it has too few people or employers or one employer dominates it."})
             continue
         median = "" if theirs.median is None else f"; at the median, {gap_in_words(theirs.median)}"
         out.append({"figure": gap_in_words(theirs.mean), "who": cohort.label,

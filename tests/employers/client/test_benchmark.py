@@ -173,3 +173,15 @@ def test_an_extract_without_women_says_it_has_no_gender_gap_to_compare(tmp_path)
     (mine, compact) = benchmark_headline(own, SMALL)
     assert mine == "Your extract has no women, so it has no gender pay gap to compare."
     assert compact.startswith("Women across all employers in the compact are paid")
+
+
+def test_a_group_whose_gender_gap_is_suppressed_says_why_in_the_headline(own):
+    doc = json.loads((BROWSER / "release-cohorts-fixture.json").read_text())
+    for table in doc["tables"]:
+        if table["cohort"].get("kind") == "all" and table["dimensions"] == ["gender"]:
+            table["cells"] = [{"gender": cell["gender"], "status": "suppressed"} for cell in table["cells"]]
+    release = release_from_json(doc)
+    mine, theirs = benchmark_headline(own, release)
+    assert mine.startswith("Women at your organisation are paid")
+    assert theirs == ("The gender pay gap across all employers in the compact is not published, because it has "
+                      "too few people or employers or one employer dominates it.")

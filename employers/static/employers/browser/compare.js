@@ -225,7 +225,7 @@ export function compareModel(result, release, tax, employer) {
     const mean = figure("compensation_mean"), median = figure("compensation_median");
     if (mean === null) {
       statements.push({ who: cohortLabel(cohort), figure: "not published",
-        text: `The gender pay gap ${where(cohort)} is not published (a group is too small).` });
+        text: `The gender pay gap ${where(cohort)} is not published, because it has too few people or employers or one employer dominates it.` });
       continue;
     }
     statements.push({ who: cohortLabel(cohort), figure: gapWords(mean),
