@@ -70,7 +70,7 @@ def test_suppressed_cells_in_the_report_say_so(release):
     for t in release["tables"]:
         if t["dimensions"] == ["gender"]:
             t["cells"][2] = {"gender": "Nonbinary", "status": "suppressed"}
-    assert "withheld to protect small groups" in report_html(release_from_json(release))
+    assert "withheld to protect small groups and single employers" in report_html(release_from_json(release))
 
 
 def test_charts_use_the_colour_blind_safe_palette_and_unique_ids(release):
