@@ -15,6 +15,7 @@ run never writes a second release. Beat re-queues a build whose heartbeat stoppe
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import socket
 import threading
@@ -23,7 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import connections, transaction
+from django.db import DatabaseError, connections, transaction
 from django.utils import timezone
 
 from aggregation.disclosure.audit import AuditError
@@ -56,6 +57,8 @@ from compact.services.cycles import cycle_transition
 from compact.services.guards import require_office
 from protocol import taxonomy as taxonomy_module
 from protocol.release import ReleaseDocument, release_to_json
+
+logger = logging.getLogger(__name__)
 
 
 def policy_for(cycle: Cycle) -> DisclosurePolicy:
@@ -133,7 +136,12 @@ def _heartbeat(build_id: int):
     def beat() -> None:
         try:
             while not stop.wait(HEARTBEAT_EVERY.total_seconds()):
-                ReleaseBuild.objects.filter(pk=build_id).update(heartbeat_at=timezone.now())
+                try:
+                    ReleaseBuild.objects.filter(pk=build_id).update(heartbeat_at=timezone.now())
+                except DatabaseError:
+                    # A busy database (SQLite's lock, a PostgreSQL restart) misses one beat; the
+                    # next one tries again. A dead heartbeat thread would let the build look stale.
+                    logger.warning("Release build %s: the heartbeat missed a beat", build_id, exc_info=True)
         finally:
             connections.close_all()  # this thread's own connection
 

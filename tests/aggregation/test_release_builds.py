@@ -184,3 +184,30 @@ def test_a_broker_down_at_commit_delays_the_work_and_beat_queues_it_again(
     with django_capture_on_commit_callbacks(execute=True):
         assert unmask_service.unmask_resume_stalled(now=later) == [job.pk]
     assert UnmaskJob.objects.get().state == "done" and Cycle.objects.get(slug="2026").state == "unmasked"
+
+
+def test_a_busy_database_costs_the_heartbeat_one_beat_not_its_thread(monkeypatch):
+    import time as clock
+
+    from django.db import OperationalError
+
+    beats = []
+
+    class Builds:
+        @staticmethod
+        def filter(pk):
+            class Row:
+                @staticmethod
+                def update(heartbeat_at):
+                    beats.append(heartbeat_at)
+                    if len(beats) == 1:
+                        raise OperationalError("database table is locked")
+            return Row
+
+    monkeypatch.setattr(releases, "HEARTBEAT_EVERY", timedelta(milliseconds=10))
+    monkeypatch.setattr(releases.ReleaseBuild, "objects", Builds)
+    with releases._heartbeat(7):
+        deadline = clock.monotonic() + 10
+        while len(beats) < 3 and clock.monotonic() < deadline:
+            clock.sleep(0.01)
+    assert len(beats) >= 3  # it kept beating after the locked one
