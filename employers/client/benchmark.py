@@ -181,22 +181,23 @@ def compact_gender_gap(release: ReleaseDocument, cohort: CohortKey) -> GenderGap
     return GenderGap(of("compensation_mean"), of("compensation_median"), cohort)
 
 
-def gap_in_words(value: float | None) -> str:
-    """A gender gap as what it means for women: "12.3% less" (than men), "4.0% more"."""
+def _share_in_words(value: float | None, *, positive: str, negative: str, unknown: str) -> str:
+    """A signed share as a size and a direction ("12.3% less"); "the same" when it rounds to 0."""
     if value is None:
-        return "not known"
+        return unknown
     if round(abs(value) * 100, 1) == 0:
         return "the same"
-    return f"{percent(abs(value))} {'less' if value > 0 else 'more'}"
+    return f"{percent(abs(value))} {positive if value > 0 else negative}"
+
+
+def gap_in_words(value: float | None) -> str:
+    """A gender gap as what it means for women: "12.3% less" (than men), "4.0% more"."""
+    return _share_in_words(value, positive="less", negative="more", unknown="not known")
 
 
 def difference_in_words(value: float | None) -> str:
     """Your mean against the compact's: "12.3% higher", "4.0% lower", "the same"; "—" if unknown."""
-    if value is None:
-        return "—"
-    if round(abs(value) * 100, 1) == 0:
-        return "the same"
-    return f"{percent(abs(value))} {'higher' if value > 0 else 'lower'}"
+    return _share_in_words(value, positive="higher", negative="lower", unknown="—")
 
 
 def _where(cohort: CohortKey) -> str:
