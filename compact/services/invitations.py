@@ -58,7 +58,8 @@ def _new_code() -> str:
     return "TC-" + "-".join(body[i : i + 5] for i in range(0, 20, 5))
 
 
-def _when(moment) -> str:
+def when_text(moment) -> str:
+    """A moment in the service's time zone, as emails and messages give it."""
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M %Z")
 
 
@@ -134,17 +135,17 @@ def _invitation_usable(*, cycle: Cycle, code: str) -> Invitation:
         )
     if invitation.revoked_at:
         raise Gone(
-            f"This invitation was revoked by the equity office on {_when(invitation.revoked_at)}.",
+            f"This invitation was revoked by the equity office on {when_text(invitation.revoked_at)}.",
             code="code_revoked",
         )
     if invitation.used_at:
         raise Gone(
-            f"This invitation was already used on {_when(invitation.used_at)}; each code works once.",
+            f"This invitation was already used on {when_text(invitation.used_at)}; each code works once.",
             code="code_used",
         )
     if invitation.expires_at <= timezone.now():
         raise Gone(
-            f"This invitation expired on {_when(invitation.expires_at)}. Ask the equity office "
+            f"This invitation expired on {when_text(invitation.expires_at)}. Ask the equity office "
             "for a new one.",
             code="code_expired",
         )
@@ -344,7 +345,7 @@ def _invitation_email(*, invitation: Invitation, code: str, enrol_url: str, join
         f"The city's equity office invites {invitation.employer.name} to take part in {cycle.name}.\n\n"
         f"Your invitation code: {code}\n\n"
         f"Sign in at {enrol_url} and enter the code to enrol. It works once, for {invitation.employer.name} "
-        f"only, until {_when(invitation.expires_at)} (the cycle's deadline for submissions).\n\n"
+        f"only, until {when_text(invitation.expires_at)} (the cycle's deadline for submissions).\n\n"
         f"{first}"
         "Nobody but your organisation ever sees your figures: you seal them in your browser before they "
         "are sent.\n"
@@ -399,7 +400,7 @@ def invitations_create_bulk(
     if cycle.state not in ENROLLABLE:
         raise Conflict(f"Cycle {cycle.slug} is {cycle.state}; invitations can no longer be sent.")
     if cycle.deadline <= timezone.now():
-        raise Conflict(f"The deadline of cycle {cycle.slug} ({_when(cycle.deadline)}) has passed; an invitation "
+        raise Conflict(f"The deadline of cycle {cycle.slug} ({when_text(cycle.deadline)}) has passed; an invitation "
                        "would expire at once.")
     if len(rows) > BULK_MAX_ROWS:
         raise BulkRefused([f"{len(rows):,} rows; at most {BULK_MAX_ROWS} at a time."])

@@ -22,12 +22,7 @@ from compact.errors import Conflict, DomainError
 from compact.models import AuditEvent, Cycle, CycleState
 from compact.services.audit import audit_record
 from compact.services.guards import require_office
-from compact.services.invitations import Delivery, emails_send
-
-
-def _when(moment) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M %Z")
-
+from compact.services.invitations import Delivery, emails_send, when_text
 
 REMINDER_QUIET = timedelta(hours=24)
 
@@ -97,7 +92,7 @@ def _reminder_email(*, cycle: Cycle, employer, addresses: list[str], stage: str,
             if stage == "not_enrolled" else "seal and submit your figures")
     body = (
         f"A reminder from the city's equity office: {employer.name} has not submitted to {cycle.name} yet.\n\n"
-        f"The deadline is {_when(cycle.deadline)}. Before then, sign in at {url} and {step}.\n\n"
+        f"The deadline is {when_text(cycle.deadline)}. Before then, sign in at {url} and {step}.\n\n"
         "If you lost your invitation code, reply to this email and we will send a new one.\n"
     )
     return EmailMessage(subject=f"Reminder: {cycle.name} closes on {timezone.localtime(cycle.deadline):%Y-%m-%d}",
